@@ -1,0 +1,169 @@
+/* hearth: the command-line client of hearthd's REST API. */
+#include <config.h>
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/client.h"
+
+#define MAX_RESPONSE (16u << 20)
+
+struct opts {
+	const char *url;
+	int timeout_ms;
+	int wait_s;
+	int json;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: hearth [OPTION]... COMMAND [ARG]...\n"
+	      "Talk to a hearthd.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  health            show a hearthd role's health (GET /healthz); exit 0 when\n"
+	      "                    it is healthy, 1 when not, 2 when it cannot be reached\n"
+	      "\n"
+	      "Options:\n"
+	      "  -u, --url URL     the hearthd endpoint (default $HEARTH_URL, else\n"
+	      "                    http://127.0.0.1:8004, the API role)\n"
+	      "  -t, --timeout S   seconds to wait for each answer (default 10)\n"
+	      "  -w, --wait S      health: retry until healthy for up to S seconds\n"
+	      "  -j, --json        print the server's JSON as it is\n"
+	      "  -h, --help        show this help and exit\n"
+	      "  -V, --version     show the version and exit\n"
+	      "\n"
+	      "See hearth(1).\n",
+	      out);
+}
+
+static int parse_seconds(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < 0 || v > 86400)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static int cmd_health(const struct opts *o)
+{
+	char url[2048];
+	struct client_resp r;
+	struct herr e;
+	time_t deadline = time(NULL) + o->wait_s;
+	json_t *doc, *redis;
+
+	snprintf(url, sizeof(url), "%s/healthz", o->url);
+	for (;;) {
+		herr_clear(&e);
+		if (client_request("GET", url, NULL, NULL, 0, o->timeout_ms, MAX_RESPONSE, &r, &e) == 0) {
+			if (r.status == 200 || time(NULL) >= deadline)
+				break;
+			free(r.body);
+		} else if (time(NULL) >= deadline) {
+			fprintf(stderr, "hearth: cannot reach hearthd: %s\n", e.msg);
+			return 2;
+		}
+		sleep_ms(100);
+	}
+	if (o->json) {
+		fputs(r.body, stdout);
+		free(r.body);
+		return r.status == 200 ? 0 : 1;
+	}
+	doc = json_loads(r.body, 0, NULL);
+	free(r.body);
+	if (!doc) {
+		fprintf(stderr, "hearth: %s answered %ld with a body that is not JSON\n", url, r.status);
+		return 1;
+	}
+	redis = json_object_get(doc, "redis");
+	printf("%s: role=%s roles=%s version=%s uptime=%llds redis=%s",
+	       json_string_value(json_object_get(doc, "status")),
+	       json_string_value(json_object_get(doc, "role")),
+	       json_string_value(json_object_get(doc, "roles")),
+	       json_string_value(json_object_get(doc, "version")),
+	       (long long)json_integer_value(json_object_get(doc, "uptime_s")),
+	       json_string_value(json_object_get(redis, "status")));
+	if (json_object_get(redis, "error"))
+		printf(" (%s)", json_string_value(json_object_get(redis, "error")));
+	putchar('\n');
+	json_decref(doc);
+	return r.status == 200 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"url", required_argument, NULL, 'u'},  {"timeout", required_argument, NULL, 't'},
+		{"wait", required_argument, NULL, 'w'}, {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct opts o = {.url = getenv("HEARTH_URL"), .timeout_ms = 10000};
+	int c, secs, rc;
+
+	if (!o.url || !o.url[0])
+		o.url = "http://127.0.0.1:8004";
+	while ((c = getopt_long(argc, argv, "+u:t:w:jhV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			o.url = optarg;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &secs) < 0 || secs == 0) {
+				fprintf(stderr, "hearth: --timeout needs a number of seconds, got \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			o.timeout_ms = secs * 1000;
+			break;
+		case 'w':
+			if (parse_seconds(optarg, &o.wait_s) < 0) {
+				fprintf(stderr, "hearth: --wait needs a number of seconds, got \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("hearth %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fputs("hearth: see --help\n", stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	client_init();
+	if (strcmp(argv[optind], "health") == 0 && optind + 1 == argc) {
+		rc = cmd_health(&o);
+	} else {
+		fprintf(stderr, "hearth: unknown command \"%s\" (see --help)\n", argv[optind]);
+		rc = 2;
+	}
+	client_cleanup();
+	return rc;
+}
