@@ -431,12 +431,12 @@ struct http_server *http_start(const char *role, const char *addr, const struct 
 	}
 	s->d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_access, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+		on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, /* first, to catch all */
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)(cfg->threads > 1 ? cfg->threads : 1), MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)cfg->backlog,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-		s, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->d) {
 		herr_set(e, HERR_SYSTEM, "%s: libmicrohttpd failed to start on %s", role, addr);
 		close(fd);

@@ -81,7 +81,10 @@ static void usage(FILE *out, const struct config *cfg)
 
 static void warn_unknown_env(const char *name)
 {
-	if (strcmp(name, "HEARTH_CONFIG") != 0 && strcmp(name, "HEARTH_URL") != 0)
+	/* HEARTH_CONFIG names the file, HEARTH_URL is the CLI's, and
+	 * HEARTH_TEST_* belong to the test suite. */
+	if (strcmp(name, "HEARTH_CONFIG") != 0 && strcmp(name, "HEARTH_URL") != 0 &&
+	    strncmp(name, "HEARTH_TEST_", 12) != 0)
 		log_warn("config", "ignoring unknown environment variable %s", name);
 }
 
@@ -253,6 +256,7 @@ static int open_store(struct daemon *dm, struct herr *e)
 		.connect_timeout_ms = (int)config_num(dm->cfg, SET_REDIS_CONNECT_TIMEOUT),
 		.command_timeout_ms = (int)config_num(dm->cfg, SET_REDIS_COMMAND_TIMEOUT),
 	};
+	struct herr why = HERR_INIT;
 
 	if (!url[0]) {
 		static const char *const fsync_names[] = {"always", "everysec", "no"};
@@ -281,8 +285,8 @@ static int open_store(struct daemon *dm, struct herr *e)
 	}
 	if (store_init(&sc, e) < 0)
 		return -1;
-	if (store_ping(e) < 0) {
-		herr_set(e, HERR_UNAVAILABLE, "cannot reach Redis at %s", dm->redis_desc);
+	if (store_ping(&why) < 0) {
+		herr_set(e, HERR_UNAVAILABLE, "cannot reach Redis at %s: %s", dm->redis_desc, why.msg);
 		return -1;
 	}
 	log_info("store", "redis ready url=%s", dm->redis_desc);
@@ -439,6 +443,7 @@ int main(int argc, char **argv)
 	enum action act = RUN;
 	sigset_t sigs;
 	int rc = 1, sig;
+	bool ran = false;
 
 	log_setup(HLOG_INFO, LOGF_TEXT);
 	switch (configure(&dm, argc, argv, &act)) {
@@ -500,6 +505,7 @@ int main(int argc, char **argv)
 	log_info("main", "stopping signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	drain(&dm, &sigs, config_num(dm.cfg, SET_SHUTDOWN_TIMEOUT));
 	rc = 0;
+	ran = true;
 	goto out;
 fail:
 	log_error("main", "%s", e.msg);
@@ -512,7 +518,7 @@ out:
 	free(dm.redis_url);
 	if (dm.lock_fd >= 0)
 		close(dm.lock_fd);
-	if (rc == 0 && act == RUN)
+	if (ran)
 		log_info("main", "hearthd stopped");
 	config_free(&dm.cfg);
 	return rc;

@@ -210,7 +210,7 @@ int main(void)
 {
 	struct tap_case cases[256];
 	char dirpath[1024], *names[200];
-	const char *src = getenv("HEARTH_SRCDIR");
+	const char *src = getenv("HEARTH_TEST_SRCDIR");
 	struct dirent *de;
 	DIR *d;
 	int n = 0, nd = 0, rc;

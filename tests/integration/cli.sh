@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The command-line tools: --help and --version of every binary, usage
+# errors, `hearth health` and `hearth-agent signal` against a real hearthd.
+. "$(dirname "$0")/../lib.sh"
+
+for bin in hearthd hearth hearth-agent; do
+	out=$($WRAP "$B/$bin" --help 2>&1); rc=$?
+	is "$rc" 0 "$bin --help exits 0"
+	like "$out" "^Usage: $bin " "$bin --help prints usage"
+	out=$($WRAP "$B/$bin" --version 2>&1)
+	like "$out" "^$bin [0-9]+\.[0-9]+\.[0-9]+$" "$bin --version"
+	check "$bin has a man page" test -f "$S/man/$bin".[18]
+done
+like "$($WRAP "$B/hearthd" --help)" 'redis\.url +string, default "", env HEARTH_REDIS_URL' \
+	"hearthd --help lists configuration keys from the table"
+
+out=$($WRAP "$B/hearth" frobnicate 2>&1); rc=$?
+is "$rc" 2 "hearth: an unknown command exits 2"
+like "$out" 'unknown command "frobnicate"' "and names it"
+out=$($WRAP "$B/hearth" --timeout x health 2>&1); rc=$?
+is "$rc" 2 "hearth: a bad --timeout exits 2"
+
+port=$(free_port)
+out=$($WRAP "$B/hearth" -u "http://127.0.0.1:$port" health 2>&1); rc=$?
+is "$rc" 2 "hearth health: nothing listening exits 2"
+like "$out" "cannot reach hearthd: .*127.0.0.1:$port" "and says where it looked"
+
+start_hearthd a
+out=$($WRAP "$B/hearth" -u "$ENG" health 2>&1); rc=$?
+is "$rc" 0 "hearth health: a healthy role exits 0"
+like "$out" '^ok: role=engine roles=engine,metadata,signal,api version=[0-9.]+ uptime=[0-9]+s redis=up$' "one readable line"
+out=$(HEARTH_URL=$API $WRAP "$B/hearth" --json health 2>&1)
+like "$out" '^\{"status":"ok","role":"api"' "\$HEARTH_URL and --json"
+
+# hearth-agent signal: the request it sends, seen by a real HTTP server.
+cat > "$T/sink.py" <<'PY'
+import http.server, sys, json
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(sys.argv[2], "a") as f:
+            f.write(json.dumps({"path": self.path, "token": self.headers.get("X-Auth-Token"),
+                                "ctype": self.headers.get("Content-Type"),
+                                "body": json.loads(body)}) + "\n")
+        code = 503 if self.path == "/flaky" and open(sys.argv[2]).read().count("flaky") < 2 else 200
+        code = 400 if self.path == "/refuse" else code
+        self.send_response(code); self.send_header("Content-Length", "2"); self.end_headers()
+        self.wfile.write(b"{}")
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+python3 "$T/sink.py" "$T/sink.port" "$T/sink.jsonl" &
+_pids+=($!)
+wait_for 5 test -s "$T/sink.port"
+sink=http://127.0.0.1:$(cat "$T/sink.port")
+
+HEARTH_TOKEN=tok-123 $WRAP "$B/hearth-agent" signal "$sink/ok"; rc=$?
+is "$rc" 0 "hearth-agent signal: accepted exits 0"
+is "$(tail -n 1 "$T/sink.jsonl")" \
+	'{"path": "/ok", "token": "tok-123", "ctype": "application/json", "body": {"status": "SUCCESS"}}' \
+	"sends Heat's body with the token header"
+$WRAP "$B/hearth-agent" signal -s FAILURE -r "disk full" -d '{"x": 1}' -i web-1 "$sink/ok"
+is "$(tail -n 1 "$T/sink.jsonl")" \
+	'{"path": "/ok", "token": null, "ctype": "application/json", "body": {"status": "FAILURE", "reason": "disk full", "data": "{\"x\": 1}", "id": "web-1"}}' \
+	"status, reason, data and id"
+$WRAP "$B/hearth-agent" signal "$sink/flaky"; rc=$?
+is "$rc" 0 "a 503 is retried until accepted"
+is "$(grep -c flaky "$T/sink.jsonl")" 2 "once after the failure"
+out=$($WRAP "$B/hearth-agent" signal "$sink/refuse" 2>&1); rc=$?
+is "$rc" 1 "a 4xx is not retried and exits 1"
+like "$out" 'signal refused \(400\)' "saying so"
+out=$($WRAP "$B/hearth-agent" signal -n 2 "http://127.0.0.1:$port/" 2>&1); rc=$?
+is "$rc" 3 "an unreachable endpoint exits 3 after the retries"
+out=$($WRAP "$B/hearth-agent" signal -s MAYBE "$sink/ok" 2>&1); rc=$?
+is "$rc" 2 "a bad --status exits 2"
+out=$($WRAP "$B/hearth-agent" signal -k secret-tok "$sink/refuse" 2>&1)
+unlike "$out" 'secret-tok' "the token is never printed"
+
+stop_hearthd TERM
+is "$HD_STATUS" 0 "hearthd stops cleanly"
+check "no sanitizer or valgrind report" no_tool_reports "$HD_LOG"
+done_testing
