@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Quick start, command 1: install what is needed, build, and run the main
+# job: hearthd on its embedded Redis, checked healthy on every role.
+#   scripts/demo.sh          run, show, stop cleanly
+#   scripts/demo.sh --keep   keep hearthd running until ^C
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+keep=${1:-}
+say() { printf '\033[1m[demo]\033[0m %s\n' "$*"; }
+
+"$top/scripts/setup.sh"
+dir=$("$top/scripts/build.sh" default | tail -n 1)
+
+state=$(mktemp -d /tmp/hearth-demo.XXXXXX)
+log=$state.log
+pick_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+api=127.0.0.1:$(pick_port) meta=127.0.0.1:$(pick_port) sig=127.0.0.1:$(pick_port) eng=127.0.0.1:$(pick_port)
+
+say "starting hearthd (embedded Redis in $state, log in $log)"
+"$dir/hearthd" --state-dir "$state" --set api.listen="$api" --set metadata.listen="$meta" \
+	--set signal.listen="$sig" --set engine.listen="$eng" 2>"$log" &
+pid=$!
+stop() {
+	if kill -0 "$pid" 2>/dev/null; then
+		say "stopping hearthd (SIGTERM)"
+		kill -TERM "$pid"
+		wait "$pid" && say "hearthd stopped cleanly" || say "hearthd exited with status $?"
+	fi
+	rm -rf "$state" "$log"
+}
+trap stop EXIT
+
+if ! "$dir/hearth" --url "http://$api" --wait 15 health >/dev/null; then
+	say "hearthd did not become healthy; its log:"
+	cat "$log"
+	exit 1
+fi
+for role in "api $api" "metadata $meta" "signal $sig" "engine $eng"; do
+	set -- $role
+	printf '  %-9s http://%-22s ' "$1" "$2"
+	"$dir/hearth" --url "http://$2" health
+done
+say "metrics (http://$eng/metrics):"
+curl -s "http://$eng/metrics" | grep -E '^hearth_(http_requests_total|redis_up|engine_queue_depth)' | sed 's/^/  /'
+say "log:"
+sed 's/^/  /' "$log"
+say "hearthd is healthy on every role.  Stacks from examples/ need the template"
+say "engine, metadata and signal roles, which are not built yet (see issues)."
+if [ "$keep" = --keep ]; then
+	say "running until ^C (hearth --url http://$api health)"
+	wait "$pid" || true
+fi
