@@ -468,13 +468,75 @@ static int read_mapping(struct yreader *y, const char *prefix, int depth, struct
 	}
 }
 
+/* Reads one YAML document, a mapping of keys, from a prepared parser. */
+static int load(struct yreader *y, struct herr *e)
+{
+	yaml_event_t ev;
+	int rc = -1;
+
+	/* STREAM-START, then DOCUMENT-START or STREAM-END for an empty file. */
+	if (next_event(y, &ev, e) < 0)
+		return -1;
+	yaml_event_delete(&ev);
+	if (next_event(y, &ev, e) < 0)
+		return -1;
+	if (ev.type == YAML_STREAM_END_EVENT) {
+		yaml_event_delete(&ev);
+		return 0;
+	}
+	yaml_event_delete(&ev);
+	if (next_event(y, &ev, e) < 0)
+		return -1;
+	if (ev.type == YAML_MAPPING_START_EVENT) {
+		yaml_event_delete(&ev);
+		rc = read_mapping(y, "", 0, e);
+	} else if (ev.type == YAML_SCALAR_EVENT && ev.data.scalar.length == 0) {
+		yaml_event_delete(&ev); /* a document with only comments */
+		rc = 0;
+	} else {
+		herr_set(e, HERR_INVALID, "%s:%zu:%zu: expected a mapping of keys", y->path,
+			 ev.start_mark.line + 1, ev.start_mark.column + 1);
+		yaml_event_delete(&ev);
+		return -1;
+	}
+	if (rc < 0)
+		return -1;
+	/* DOCUMENT-END, then only STREAM-END: one document. */
+	if (next_event(y, &ev, e) < 0)
+		return -1;
+	yaml_event_delete(&ev);
+	if (next_event(y, &ev, e) < 0)
+		return -1;
+	if (ev.type != YAML_STREAM_END_EVENT) {
+		herr_set(e, HERR_INVALID, "%s:%zu:%zu: only one YAML document is allowed", y->path,
+			 ev.start_mark.line + 1, ev.start_mark.column + 1);
+		rc = -1;
+	}
+	yaml_event_delete(&ev);
+	return rc;
+}
+
+int config_load_buffer(struct config *cfg, const char *name, const char *data, size_t len,
+		       struct herr *e)
+{
+	struct yreader y = {.cfg = cfg, .path = name};
+	int rc;
+
+	if (!yaml_parser_initialize(&y.parser)) {
+		herr_set(e, HERR_NOMEM, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&y.parser, (const unsigned char *)data, len);
+	rc = load(&y, e);
+	yaml_parser_delete(&y.parser);
+	return rc;
+}
+
 int config_load_file(struct config *cfg, const char *path, struct herr *e)
 {
 	struct yreader y = {.cfg = cfg, .path = path};
-	yaml_event_t ev;
 	FILE *f;
-	int rc = -1;
-	bool parser_ready = false;
+	int rc;
 
 	f = fopen(path, "rb");
 	if (!f) {
@@ -482,50 +544,13 @@ int config_load_file(struct config *cfg, const char *path, struct herr *e)
 		return -1;
 	}
 	if (!yaml_parser_initialize(&y.parser)) {
+		fclose(f);
 		herr_set(e, HERR_NOMEM, "out of memory");
-		goto out;
+		return -1;
 	}
-	parser_ready = true;
 	yaml_parser_set_input_file(&y.parser, f);
-	/* STREAM-START, then DOCUMENT-START or STREAM-END for an empty file. */
-	if (next_event(&y, &ev, e) < 0)
-		goto out;
-	yaml_event_delete(&ev);
-	if (next_event(&y, &ev, e) < 0)
-		goto out;
-	if (ev.type == YAML_STREAM_END_EVENT) {
-		yaml_event_delete(&ev);
-		rc = 0;
-		goto out;
-	}
-	yaml_event_delete(&ev);
-	if (next_event(&y, &ev, e) < 0)
-		goto out;
-	if (ev.type == YAML_MAPPING_START_EVENT) {
-		yaml_event_delete(&ev);
-		rc = read_mapping(&y, "", 0, e);
-	} else if (ev.type == YAML_SCALAR_EVENT && ev.data.scalar.length == 0) {
-		yaml_event_delete(&ev); /* a document with only comments */
-		rc = 0;
-	} else {
-		herr_set(e, HERR_INVALID, "%s:%zu:%zu: expected a mapping of keys", path,
-			 ev.start_mark.line + 1, ev.start_mark.column + 1);
-		yaml_event_delete(&ev);
-	}
-	if (rc == 0) {
-		/* Only one document. */
-		if (next_event(&y, &ev, e) < 0 || next_event(&y, &ev, e) < 0) {
-			rc = -1;
-		} else if (ev.type != YAML_STREAM_END_EVENT) {
-			herr_set(e, HERR_INVALID, "%s:%zu:%zu: only one YAML document is allowed", path,
-				 ev.start_mark.line + 1, ev.start_mark.column + 1);
-			rc = -1;
-		}
-		yaml_event_delete(&ev);
-	}
-out:
-	if (parser_ready)
-		yaml_parser_delete(&y.parser);
+	rc = load(&y, e);
+	yaml_parser_delete(&y.parser);
 	fclose(f);
 	return rc;
 }

@@ -51,6 +51,9 @@ void config_free(struct config **cfg);
 int config_set(struct config *cfg, const char *name, const char *value, const char *origin,
 	       struct herr *e);
 int config_load_file(struct config *cfg, const char *path, struct herr *e);
+/* The same from memory; name stands for the file in messages. */
+int config_load_buffer(struct config *cfg, const char *name, const char *data, size_t len,
+		       struct herr *e);
 /* Reads HEARTH_* variables; unknown ones are reported through warn(). */
 int config_load_env(struct config *cfg, char **envp, void (*warn)(const char *name),
 		    struct herr *e);

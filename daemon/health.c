@@ -24,6 +24,7 @@ static struct {
 	_Atomic uint64_t probed_ns; /* when the verdict below was made */
 	_Atomic uint64_t rtt_ns;
 	_Atomic bool up;
+	_Atomic bool known; /* a first verdict was made */
 	pthread_mutex_t lock; /* guards why */
 	char why[512];
 } H = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -37,9 +38,11 @@ static void refresh_verdict(void)
 	uint64_t t0;
 	bool up;
 
-	if (seen && now - seen < HEALTH_PROBE_MS * 1000000ull)
+	if (seen && now - seen < HEALTH_PROBE_MS * 1000000ull && atomic_load(&H.known))
 		return;
-	if (!atomic_compare_exchange_strong(&H.probed_ns, &seen, now))
+	/* Until a first verdict exists every caller probes for itself, so no
+	 * request reads a verdict that was never made. */
+	if (!atomic_compare_exchange_strong(&H.probed_ns, &seen, now) && atomic_load(&H.known))
 		return; /* another thread is probing */
 	t0 = metrics_now_ns();
 	up = store_ping(&e) == 0;
@@ -48,6 +51,7 @@ static void refresh_verdict(void)
 	snprintf(H.why, sizeof(H.why), "%s", up ? "" : e.msg);
 	pthread_mutex_unlock(&H.lock);
 	atomic_store(&H.up, up);
+	atomic_store(&H.known, true);
 	/* A failed probe is retried by the next request, so recovery shows
 	 * as soon as Redis answers (the store's own backoff still applies). */
 	if (!up)
