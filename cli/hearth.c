@@ -70,7 +70,8 @@ static int cmd_health(const struct opts *o)
 	snprintf(url, sizeof(url), "%s/healthz", o->url);
 	for (;;) {
 		herr_clear(&e);
-		if (client_request("GET", url, NULL, NULL, 0, o->timeout_ms, MAX_RESPONSE, &r, &e) == 0) {
+		if (client_request("GET", url, NULL, NULL, 0, o->timeout_ms, MAX_RESPONSE, &r,
+				   &e) == 0) {
 			if (r.status == 200 || time(NULL) >= deadline)
 				break;
 			free(r.body);
@@ -88,7 +89,8 @@ static int cmd_health(const struct opts *o)
 	doc = json_loads(r.body, 0, NULL);
 	free(r.body);
 	if (!doc) {
-		fprintf(stderr, "hearth: %s answered %ld with a body that is not JSON\n", url, r.status);
+		fprintf(stderr, "hearth: %s answered %ld with a body that is not JSON\n", url,
+			r.status);
 		return 1;
 	}
 	redis = json_object_get(doc, "redis");
@@ -109,9 +111,12 @@ static int cmd_health(const struct opts *o)
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"url", required_argument, NULL, 'u'},  {"timeout", required_argument, NULL, 't'},
-		{"wait", required_argument, NULL, 'w'}, {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+		{"url", required_argument, NULL, 'u'},
+		{"timeout", required_argument, NULL, 't'},
+		{"wait", required_argument, NULL, 'w'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o = {.url = getenv("HEARTH_URL"), .timeout_ms = 10000};
@@ -126,7 +131,8 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_seconds(optarg, &secs) < 0 || secs == 0) {
-				fprintf(stderr, "hearth: --timeout needs a number of seconds, got \"%s\"\n",
+				fprintf(stderr,
+					"hearth: --timeout needs a number of seconds, got \"%s\"\n",
 					optarg);
 				return 2;
 			}
@@ -134,7 +140,8 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_seconds(optarg, &o.wait_s) < 0) {
-				fprintf(stderr, "hearth: --wait needs a number of seconds, got \"%s\"\n",
+				fprintf(stderr,
+					"hearth: --wait needs a number of seconds, got \"%s\"\n",
 					optarg);
 				return 2;
 			}

@@ -77,7 +77,8 @@ int client_request(const char *method, const char *url, const char *const *heade
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		if (s.too_big)
-			herr_set(e, HERR_TOO_BIG, "%s: response larger than %zu bytes", url, max_body);
+			herr_set(e, HERR_TOO_BIG, "%s: response larger than %zu bytes", url,
+				 max_body);
 		else
 			herr_set(e, HERR_UNAVAILABLE, "%s: %s", url, curl_easy_strerror(rc));
 		free(s.buf);

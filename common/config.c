@@ -97,7 +97,8 @@ static int parse_value(const struct cfg_key *k, const char *text, long long *num
 	static const char *const dur_units[] = {"ms", "s", "m", "h", NULL};
 	static const long long dur_scale[] = {1, 1000, 60000, 3600000};
 	static const char *const size_units[] = {"K", "M", "G", "k", "KiB", "MiB", "GiB", NULL};
-	static const long long size_scale[] = {1024, 1 << 20, 1 << 30, 1024, 1024, 1 << 20, 1 << 30};
+	static const long long size_scale[] = {1024, 1 << 20, 1 << 30, 1024,
+					       1024, 1 << 20, 1 << 30};
 	struct herr e = HERR_INIT;
 	char *rest, host[256];
 	long long v = 0;
@@ -178,9 +179,10 @@ static int parse_value(const struct cfg_key *k, const char *text, long long *num
 	case CFG_DURATION:
 		if (parse_scaled(text, &v, dur_units, dur_scale, 1000) < 0 || v < k->min ||
 		    v > k->max) {
-			snprintf(why, whysize,
-				 "expected a duration (500ms, 30s, 5m, 1h) from %lldms to %lldms, got \"%s\"",
-				 k->min, k->max, text);
+			snprintf(
+				why, whysize,
+				"expected a duration (500ms, 30s, 5m, 1h) from %lldms to %lldms, got \"%s\"",
+				k->min, k->max, text);
 			return -1;
 		}
 		*num = v;
@@ -188,9 +190,10 @@ static int parse_value(const struct cfg_key *k, const char *text, long long *num
 	case CFG_SIZE:
 		if (parse_scaled(text, &v, size_units, size_scale, 1) < 0 || v < k->min ||
 		    v > k->max) {
-			snprintf(why, whysize,
-				 "expected a size (bytes, or with K, M, G) from %lld to %lld, got \"%s\"",
-				 k->min, k->max, text);
+			snprintf(
+				why, whysize,
+				"expected a size (bytes, or with K, M, G) from %lld to %lld, got \"%s\"",
+				k->min, k->max, text);
 			return -1;
 		}
 		*num = v;
@@ -430,7 +433,8 @@ static int read_mapping(struct yreader *y, const char *prefix, int depth, struct
 			rc = read_mapping(y, path, depth + 1, e);
 		} else if (i < 0) {
 			if (is_section(y->cfg, path))
-				herr_set(e, HERR_INVALID, "%s: \"%s\" is a section: expected a mapping of its keys",
+				herr_set(e, HERR_INVALID,
+					 "%s: \"%s\" is a section: expected a mapping of its keys",
 					 where, path);
 			else
 				unknown_key(y->cfg, path, where, e);
@@ -443,10 +447,12 @@ static int read_mapping(struct yreader *y, const char *prefix, int depth, struct
 			if (vev.type == YAML_SCALAR_EVENT) {
 				const char *v = (const char *)vev.data.scalar.value;
 				if (vev.data.scalar.plain_implicit &&
-				    (v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0)) {
-					herr_set(e, HERR_INVALID,
-						 "%s: %s has no value (write \"\" for an empty one)",
-						 where, path);
+				    (v[0] == '\0' || strcmp(v, "~") == 0 ||
+				     strcmp(v, "null") == 0)) {
+					herr_set(
+						e, HERR_INVALID,
+						"%s: %s has no value (write \"\" for an empty one)",
+						where, path);
 					rc = -1;
 				} else {
 					rc = config_set(y->cfg, path, v, where, e);
@@ -457,7 +463,8 @@ static int read_mapping(struct yreader *y, const char *prefix, int depth, struct
 				if (rc == 0)
 					rc = config_set(y->cfg, path, seq, where, e);
 			} else {
-				herr_set(e, HERR_INVALID, "%s: %s: expected a single value", where, path);
+				herr_set(e, HERR_INVALID, "%s: %s: expected a single value", where,
+					 path);
 				rc = -1;
 			}
 			y->cfg->vals[i].from_file = true;
@@ -566,8 +573,7 @@ void config_env_name(const char *key, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-int config_load_env(struct config *cfg, char **envp, void (*warn)(const char *name),
-		    struct herr *e)
+int config_load_env(struct config *cfg, char **envp, void (*warn)(const char *name), struct herr *e)
 {
 	char name[128], origin[160];
 
@@ -579,7 +585,8 @@ int config_load_env(struct config *cfg, char **envp, void (*warn)(const char *na
 			continue;
 		for (i = 0; i < cfg->n; i++) {
 			config_env_name(cfg->keys[i].name, name, sizeof(name));
-			if (strlen(name) == (size_t)(eq - *ep) && strncmp(*ep, name, (size_t)(eq - *ep)) == 0) {
+			if (strlen(name) == (size_t)(eq - *ep) &&
+			    strncmp(*ep, name, (size_t)(eq - *ep)) == 0) {
 				found = i;
 				break;
 			}
@@ -602,7 +609,7 @@ int config_load_env(struct config *cfg, char **envp, void (*warn)(const char *na
 
 static const char *type_name(const struct cfg_key *k)
 {
-	static const char *const names[] = {"string", "path", "integer", "boolean", "choice",
+	static const char *const names[] = {"string", "path",    "integer",  "boolean", "choice",
 					    "list",   "address", "duration", "size"};
 	return names[k->type];
 }

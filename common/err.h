@@ -11,7 +11,7 @@
 
 enum herr_code {
 	HERR_OK = 0,
-	HERR_INVALID,     /* bad input: configuration, request, template */
+	HERR_INVALID, /* bad input: configuration, request, template */
 	HERR_NOT_FOUND,
 	HERR_CONFLICT,
 	HERR_TOO_BIG,
@@ -25,7 +25,13 @@ struct herr {
 	char msg[512];
 };
 
-#define HERR_INIT {HERR_OK, {0}}
+#define HERR_INIT         \
+	{                 \
+		HERR_OK,  \
+		{         \
+			0 \
+		}         \
+	}
 
 void herr_set(struct herr *e, enum herr_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -36,6 +42,9 @@ void herr_errno(struct herr *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void herr_clear(struct herr *e);
 
-static inline int herr_isset(const struct herr *e) { return e && e->code != HERR_OK; }
+static inline int herr_isset(const struct herr *e)
+{
+	return e && e->code != HERR_OK;
+}
 
 #endif

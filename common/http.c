@@ -25,7 +25,7 @@
 #include "common/metrics.h"
 #include "common/net.h"
 
-#define MAX_PARAMS 8
+#define MAX_PARAMS  8
 #define MAX_HEADERS 8
 
 struct http_server {
@@ -136,7 +136,8 @@ int http_reply(struct http_req *r, int status, const char *content_type, const v
 int http_reply_take(struct http_req *r, int status, const char *content_type, void *data,
 		    size_t len)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
 
 	if (!resp)
 		free(data);
@@ -173,9 +174,9 @@ int http_error(struct http_req *r, int status, const char *type, const char *fmt
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return http_reply_json(r, status,
-			       json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:n}}", "code", status, "title",
-					 title, "explanation", msg, "error", "type", type, "message",
-					 msg, "traceback"));
+			       json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:n}}", "code", status,
+					 "title", title, "explanation", msg, "error", "type", type,
+					 "message", msg, "traceback"));
 }
 
 void http_set_header(struct http_req *r, const char *name, const char *value)
@@ -194,9 +195,18 @@ void http_set_header(struct http_req *r, const char *name, const char *value)
 
 /* ------------------------------------------------------------- accessors */
 
-const char *http_method(const struct http_req *r) { return r->method; }
-const char *http_path(const struct http_req *r) { return r->path; }
-const char *http_role(const struct http_req *r) { return r->srv->role; }
+const char *http_method(const struct http_req *r)
+{
+	return r->method;
+}
+const char *http_path(const struct http_req *r)
+{
+	return r->path;
+}
+const char *http_role(const struct http_req *r)
+{
+	return r->srv->role;
+}
 
 const char *http_header(const struct http_req *r, const char *name)
 {
@@ -232,10 +242,12 @@ const char *http_peer(struct http_req *r)
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			inet_ntop(AF_INET,
+				  &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
 				  r->peer, sizeof(r->peer));
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 				  r->peer, sizeof(r->peer));
 	}
 	if (!r->peer[0])
@@ -267,9 +279,10 @@ static void dispatch(struct http_req *r)
 		if (n < 0)
 			continue;
 		if (strcmp(rt->method, method) != 0) {
-			allowlen += (size_t)snprintf(allow + allowlen,
-						     allowlen < sizeof(allow) ? sizeof(allow) - allowlen : 0,
-						     "%s%s", allowlen ? ", " : "", rt->method);
+			allowlen += (size_t)snprintf(
+				allow + allowlen,
+				allowlen < sizeof(allow) ? sizeof(allow) - allowlen : 0, "%s%s",
+				allowlen ? ", " : "", rt->method);
 			continue;
 		}
 		r->nparams = n;
@@ -282,7 +295,8 @@ static void dispatch(struct http_req *r)
 	if (allow[0]) {
 		r->route_name = "method-not-allowed";
 		http_set_header(r, "Allow", allow);
-		http_error(r, 405, "MethodNotAllowed", "%s is not allowed on %s", r->method, r->path);
+		http_error(r, 405, "MethodNotAllowed", "%s is not allowed on %s", r->method,
+			   r->path);
 		return;
 	}
 	r->route_name = "not-found";
@@ -313,7 +327,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		r->result = MHD_YES;
 		atomic_fetch_add(&s->inflight, 1);
 		*con_cls = r;
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > s->max_body) {
 			/* Answer now: the connection is closed after it and the
 			 * body is never read. */
@@ -435,8 +450,8 @@ struct http_server *http_start(const char *role, const char *addr, const struct 
 		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)(cfg->threads > 1 ? cfg->threads : 1), MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)cfg->backlog,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)cfg->backlog, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_END);
 	if (!s->d) {
 		herr_set(e, HERR_SYSTEM, "%s: libmicrohttpd failed to start on %s", role, addr);
 		close(fd);
@@ -495,5 +510,6 @@ int http_herr(struct http_req *r, const struct herr *e)
 	};
 	int c = e->code >= HERR_OK && e->code <= HERR_NOMEM ? (int)e->code : 0;
 
-	return http_error(r, map[c].status, map[c].type, "%s", e->msg[0] ? e->msg : "internal error");
+	return http_error(r, map[c].status, map[c].type, "%s",
+			  e->msg[0] ? e->msg : "internal error");
 }

@@ -24,15 +24,15 @@ struct http_route {
 	const char *method;  /* "GET", "POST", ...; GET routes also answer HEAD */
 	const char *pattern; /* "/v1/{project}/stacks", or ending in a "*" segment */
 	http_fn fn;
-	const char *name;    /* metrics label; defaults to the pattern */
+	const char *name; /* metrics label; defaults to the pattern */
 };
 
 struct http_cfg {
-	int threads;        /* epoll threads in the pool */
+	int threads; /* epoll threads in the pool */
 	int conn_limit;
 	int backlog;
-	int timeout_s;      /* idle connection timeout */
-	size_t max_body;    /* larger request bodies get 413 */
+	int timeout_s;   /* idle connection timeout */
+	size_t max_body; /* larger request bodies get 413 */
 };
 
 /* Opens addr and starts serving.  role labels logs and metrics and must be

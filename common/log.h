@@ -26,10 +26,10 @@ void log_write(enum log_level lvl, const char *cat, const char *fmt, ...)
 void log_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_context_clear(void);
 
-#define log_at(lvl, cat, ...)                                   \
-	do {                                                    \
-		if ((lvl) >= log_threshold)                     \
-			log_write((lvl), (cat), __VA_ARGS__);   \
+#define log_at(lvl, cat, ...)                                 \
+	do {                                                  \
+		if ((lvl) >= log_threshold)                   \
+			log_write((lvl), (cat), __VA_ARGS__); \
 	} while (0)
 #define log_debug(cat, ...) log_at(HLOG_DEBUG, cat, __VA_ARGS__)
 #define log_info(cat, ...)  log_at(HLOG_INFO, cat, __VA_ARGS__)

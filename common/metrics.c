@@ -13,8 +13,8 @@
 
 /* Upper bounds in nanoseconds: 100us .. 2.5s, then +Inf. */
 static const uint64_t bucket_ns[METRICS_NBUCKETS - 1] = {
-	100000,    250000,    500000,    1000000,   2500000,   5000000,   10000000,
-	25000000,  50000000,  100000000, 250000000, 500000000, 2500000000ull,
+	100000,   250000,   500000,    1000000,   2500000,   5000000,       10000000,
+	25000000, 50000000, 100000000, 250000000, 500000000, 2500000000ull,
 };
 
 uint64_t metrics_now_ns(void)
@@ -53,8 +53,7 @@ void metrics_hist_render(FILE *out, const char *name, const char *labels,
 	}
 	fprintf(out, "%s_sum%s%s%s %.9f\n", name, *labels ? "{" : "", labels, *labels ? "}" : "",
 		(double)atomic_load_explicit(&h->sum_ns, memory_order_relaxed) / 1e9);
-	fprintf(out, "%s_count%s%s%s %llu\n", name, *labels ? "{" : "", labels,
-		*labels ? "}" : "",
+	fprintf(out, "%s_count%s%s%s %llu\n", name, *labels ? "{" : "", labels, *labels ? "}" : "",
 		(unsigned long long)atomic_load_explicit(&h->count, memory_order_relaxed));
 }
 
@@ -145,7 +144,7 @@ static void render_http(FILE *out, bool counts)
 		if (counts)
 			fprintf(out, "hearth_http_requests_total{%s} %llu\n", labels,
 				(unsigned long long)atomic_load_explicit(&s->hist.count,
-									  memory_order_relaxed));
+									 memory_order_relaxed));
 		else
 			metrics_hist_render(out, "hearth_http_request_duration_seconds", labels,
 					    &s->hist);

@@ -142,14 +142,17 @@ static int spawn(struct redisd *r, struct herr *e)
 
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			r->pid = 0;
-			herr_set(e, HERR_UNAVAILABLE,
-				 "embedded redis-server exited at start (status %d); see %s/redis.log",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), r->dir);
+			herr_set(
+				e, HERR_UNAVAILABLE,
+				"embedded redis-server exited at start (status %d); see %s/redis.log",
+				WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+				r->dir);
 			return -1;
 		}
 		herr_clear(&probe);
 		if (store_probe_unix(r->sock, 500, &probe) == 0) {
-			log_info("redis", "embedded redis-server ready pid=%d socket=%s", (int)pid, r->sock);
+			log_info("redis", "embedded redis-server ready pid=%d socket=%s", (int)pid,
+				 r->sock);
 			return 0;
 		}
 		sleep_ms(20);
@@ -174,7 +177,8 @@ struct redisd *redisd_start(const struct redisd_cfg *cfg, struct herr *e)
 	snprintf(r->dir, sizeof(r->dir), "%s/redis", cfg->state_dir);
 	snprintf(r->conf, sizeof(r->conf), "%s/redis.conf", r->dir);
 	snprintf(r->pidfile, sizeof(r->pidfile), "%s/redis.pid", r->dir);
-	if ((size_t)snprintf(r->sock, sizeof(r->sock), "%s/redis.sock", r->dir) >= sizeof(r->sock)) {
+	if ((size_t)snprintf(r->sock, sizeof(r->sock), "%s/redis.sock", r->dir) >=
+	    sizeof(r->sock)) {
 		herr_set(e, HERR_INVALID,
 			 "state directory %s is too long for a Unix socket path (max %zu bytes)",
 			 cfg->state_dir, sizeof(r->sock) - 1 - strlen("/redis/redis.sock"));
@@ -222,7 +226,8 @@ bool redisd_reaped(struct redisd *r, pid_t pid, int status)
 		log_error("redis", "embedded redis-server died pid=%d signal=%d; see %s/redis.log",
 			  (int)pid, WTERMSIG(status), r->dir);
 	else
-		log_error("redis", "embedded redis-server exited pid=%d status=%d; see %s/redis.log",
+		log_error("redis",
+			  "embedded redis-server exited pid=%d status=%d; see %s/redis.log",
 			  (int)pid, WEXITSTATUS(status), r->dir);
 	return true;
 }
@@ -241,7 +246,8 @@ void redisd_stop(struct redisd **pr)
 			if (w == r->pid || (w < 0 && errno == ECHILD))
 				break;
 			if (waited >= 10000) {
-				log_warn("redis", "redis-server did not stop in 10 s; killing pid=%d",
+				log_warn("redis",
+					 "redis-server did not stop in 10 s; killing pid=%d",
 					 (int)r->pid);
 				kill(r->pid, SIGKILL);
 				waitpid(r->pid, &status, 0);

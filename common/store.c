@@ -20,7 +20,7 @@
 
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
-#define MAX_ARGS 64
+#define MAX_ARGS       64
 
 struct conn {
 	redisContext *ctx;
@@ -105,15 +105,17 @@ int store_url_parse(const char *url, struct store_url *u, struct herr *e)
 		const char *q = strchr(p, '?');
 		size_t len = q ? (size_t)(q - p) : strlen(p);
 		if (p[0] != '/' || copy_part(u->path, sizeof(u->path), p, len) < 0) {
-			herr_set(e, HERR_INVALID,
-				 "redis URL: unix:// needs an absolute socket path of at most %zu bytes",
-				 sizeof(u->path) - 1);
+			herr_set(
+				e, HERR_INVALID,
+				"redis URL: unix:// needs an absolute socket path of at most %zu bytes",
+				sizeof(u->path) - 1);
 			return -1;
 		}
 		if (q) {
 			if (strncmp(q, "?db=", 4) != 0 ||
 			    parse_int(q + 4, strlen(q + 4), 0, 1000000, &u->db) < 0) {
-				herr_set(e, HERR_INVALID, "redis URL: only ?db=N may follow the socket path");
+				herr_set(e, HERR_INVALID,
+					 "redis URL: only ?db=N may follow the socket path");
 				return -1;
 			}
 		}
@@ -136,7 +138,8 @@ int store_url_parse(const char *url, struct store_url *u, struct herr *e)
 		}
 		if (he == hs || copy_part(u->host, sizeof(u->host), hs, (size_t)(he - hs)) < 0)
 			goto bad;
-		if (colon && parse_int(colon + 1, (size_t)(end - colon - 1), 1, 65535, &u->port) < 0) {
+		if (colon &&
+		    parse_int(colon + 1, (size_t)(end - colon - 1), 1, 65535, &u->port) < 0) {
 			herr_set(e, HERR_INVALID, "redis URL: bad port");
 			return -1;
 		}
@@ -280,7 +283,8 @@ static struct conn *conn_get(struct herr *e)
 	}
 
 	c->ctx = dial(&S.url, &S.connect_tv, e);
-	if (c->ctx && (redisSetTimeout(c->ctx, S.command_tv) != REDIS_OK || handshake(c->ctx, e) < 0)) {
+	if (c->ctx &&
+	    (redisSetTimeout(c->ctx, S.command_tv) != REDIS_OK || handshake(c->ctx, e) < 0)) {
 		herr_set(e, HERR_UNAVAILABLE, "redis: %s", c->ctx->errstr);
 		redisFree(c->ctx);
 		c->ctx = NULL;
@@ -293,7 +297,7 @@ static struct conn *conn_get(struct herr *e)
 		S.next_try_ns = metrics_now_ns() + (uint64_t)S.backoff_ms * 1000000ull;
 		if (S.failing)
 			S.backoff_ms = S.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-									: S.backoff_ms * 2;
+									 : S.backoff_ms * 2;
 		S.failing = true;
 	}
 	pthread_mutex_unlock(&S.lock);
@@ -351,8 +355,7 @@ bool store_up(void)
 	return atomic_load(&S.up);
 }
 
-struct store_reply *store_cmd(int argc, const char *const *argv, const size_t *lens,
-			      struct herr *e)
+struct store_reply *store_cmd(int argc, const char *const *argv, const size_t *lens, struct herr *e)
 {
 	size_t deflens[MAX_ARGS];
 	struct conn *c;

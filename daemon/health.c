@@ -18,13 +18,13 @@
 #include "common/store.h"
 
 #define HEALTH_PROBE_MS 200
-#define JOB_QUEUE_KEY "hearth:jobs"
+#define JOB_QUEUE_KEY   "hearth:jobs"
 
 static struct {
 	_Atomic uint64_t probed_ns; /* when the verdict below was made */
 	_Atomic uint64_t rtt_ns;
 	_Atomic bool up;
-	_Atomic bool known; /* a first verdict was made */
+	_Atomic bool known;   /* a first verdict was made */
 	pthread_mutex_t lock; /* guards why */
 	char why[512];
 } H = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -74,14 +74,15 @@ static int healthz(struct http_req *req, void *arg)
 		pthread_mutex_lock(&H.lock);
 		memcpy(why, H.why, sizeof(why));
 		pthread_mutex_unlock(&H.lock);
-		redis = json_pack("{s:s, s:s, s:s}", "status", "down", "url", hi->redis, "error", why);
+		redis = json_pack("{s:s, s:s, s:s}", "status", "down", "url", hi->redis, "error",
+				  why);
 	}
-	return http_reply_json(req, up ? 200 : 503,
-			       json_pack("{s:s, s:s, s:s, s:s, s:o, s:I}", "status",
-					 up ? "ok" : "unavailable", "role", http_role(req), "roles",
-					 hi->roles, "version", PACKAGE_VERSION, "redis", redis,
-					 "uptime_s",
-					 (json_int_t)((metrics_now_ns() - hi->started_ns) / 1000000000ull)));
+	return http_reply_json(
+		req, up ? 200 : 503,
+		json_pack("{s:s, s:s, s:s, s:s, s:o, s:I}", "status", up ? "ok" : "unavailable",
+			  "role", http_role(req), "roles", hi->roles, "version", PACKAGE_VERSION,
+			  "redis", redis, "uptime_s",
+			  (json_int_t)((metrics_now_ns() - hi->started_ns) / 1000000000ull)));
 }
 
 static int metrics(struct http_req *req, void *arg)

@@ -6,8 +6,8 @@
 
 /* What the health handlers report about this process; owned by main. */
 struct health_info {
-	const char *roles; /* "engine,metadata,signal,api" */
-	const char *redis; /* redacted URL or "embedded" */
+	const char *roles;             /* "engine,metadata,signal,api" */
+	const char *redis;             /* redacted URL or "embedded" */
 	unsigned long long started_ns; /* CLOCK_MONOTONIC */
 	struct http_server **servers;  /* for in-flight gauges */
 	int nservers;

@@ -73,10 +73,9 @@ static void usage(FILE *out, const struct config *cfg)
 		"\n"
 		"Configuration keys (precedence: default < file < environment < flags):\n");
 	config_print_help(cfg, out);
-	fprintf(out,
-		"\nSignals: SIGTERM or SIGINT stop accepting connections, finish in-flight\n"
-		"requests (up to shutdown_timeout), stop the embedded Redis and exit 0.\n"
-		"See hearthd(8).\n");
+	fprintf(out, "\nSignals: SIGTERM or SIGINT stop accepting connections, finish in-flight\n"
+		     "requests (up to shutdown_timeout), stop the embedded Redis and exit 0.\n"
+		     "See hearthd(8).\n");
 }
 
 static void warn_unknown_env(const char *name)
@@ -131,7 +130,8 @@ static int configure(struct daemon *dm, int argc, char **argv, enum action *act)
 			printf("hearthd %s\n", PACKAGE_VERSION);
 			return 1;
 		case '?':
-			fprintf(stderr, "hearthd: %s: unknown option or missing argument (see --help)\n",
+			fprintf(stderr,
+				"hearthd: %s: unknown option or missing argument (see --help)\n",
 				argv[optind - 1]);
 			return -1;
 		default:
@@ -169,7 +169,8 @@ static int configure(struct daemon *dm, int argc, char **argv, enum action *act)
 		case 's':
 			eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(kbuf)) {
-				fprintf(stderr, "hearthd: --set needs KEY=VALUE, got \"%s\"\n", optarg);
+				fprintf(stderr, "hearthd: --set needs KEY=VALUE, got \"%s\"\n",
+					optarg);
 				return -1;
 			}
 			snprintf(kbuf, sizeof(kbuf), "%.*s", (int)(eq - optarg), optarg);
@@ -222,7 +223,8 @@ static int lock_state_dir(struct daemon *dm, struct herr *e)
 		return -1;
 	}
 	if ((st.st_mode & 077) && chmod(dir, 0700) == 0)
-		log_warn("state", "state directory was accessible to others; now mode 0700 dir=%s", dir);
+		log_warn("state", "state directory was accessible to others; now mode 0700 dir=%s",
+			 dir);
 	snprintf(path, sizeof(path), "%s/hearthd.lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -286,7 +288,8 @@ static int open_store(struct daemon *dm, struct herr *e)
 	if (store_init(&sc, e) < 0)
 		return -1;
 	if (store_ping(&why) < 0) {
-		herr_set(e, HERR_UNAVAILABLE, "cannot reach Redis at %s: %s", dm->redis_desc, why.msg);
+		herr_set(e, HERR_UNAVAILABLE, "cannot reach Redis at %s: %s", dm->redis_desc,
+			 why.msg);
 		return -1;
 	}
 	log_info("store", "redis ready url=%s", dm->redis_desc);
@@ -374,7 +377,8 @@ static int run(struct daemon *dm, const sigset_t *sigs)
 		if (sig == SIGTERM || sig == SIGINT)
 			return sig;
 		if (sig == SIGHUP)
-			log_info("main", "SIGHUP ignored: restart hearthd to apply configuration changes");
+			log_info("main",
+				 "SIGHUP ignored: restart hearthd to apply configuration changes");
 		if (sig == SIGCHLD || sig < 0)
 			reap(dm, &restart_redis);
 		if (restart_redis && sig < 0) {
@@ -385,7 +389,8 @@ static int run(struct daemon *dm, const sigset_t *sigs)
 				restart_delay_ms = 100;
 			} else {
 				log_error("redis", "restart failed: %s", e.msg);
-				restart_delay_ms = restart_delay_ms < 5000 ? restart_delay_ms * 2 : 5000;
+				restart_delay_ms =
+					restart_delay_ms < 5000 ? restart_delay_ms * 2 : 5000;
 			}
 		}
 	}
@@ -409,13 +414,16 @@ static void drain(struct daemon *dm, const sigset_t *sigs, long long timeout_ms)
 		if (busy == 0)
 			break;
 		if (waited >= timeout_ms) {
-			log_warn("main", "shutdown timeout: closing %d unfinished request(s)", busy);
+			log_warn("main", "shutdown timeout: closing %d unfinished request(s)",
+				 busy);
 			break;
 		}
 		{
 			int sig = sigtimedwait(sigs, NULL, &zero);
 			if (sig == SIGTERM || sig == SIGINT) {
-				log_warn("main", "second signal: closing %d unfinished request(s) now", busy);
+				log_warn("main",
+					 "second signal: closing %d unfinished request(s) now",
+					 busy);
 				break;
 			}
 		}
@@ -488,8 +496,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 
-	log_info("main", "starting hearthd version=%s pid=%d roles=%s state_dir=%s", PACKAGE_VERSION,
-		 (int)getpid(), dm.roles, config_str(dm.cfg, SET_STATE_DIR));
+	log_info("main", "starting hearthd version=%s pid=%d roles=%s state_dir=%s",
+		 PACKAGE_VERSION, (int)getpid(), dm.roles, config_str(dm.cfg, SET_STATE_DIR));
 	if (lock_state_dir(&dm, &e) < 0 || open_store(&dm, &e) < 0)
 		goto fail;
 	dm.health.roles = dm.roles;

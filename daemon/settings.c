@@ -5,14 +5,16 @@
 const char *const role_names[ROLE_COUNT] = {"engine", "metadata", "signal", "api"};
 
 #define MS(x) (x)
-#define S(x) ((x) * 1000LL)
+#define S(x)  ((x)*1000LL)
 
 const struct cfg_key settings_table[SET_COUNT] = {
-	[SET_STATE_DIR] = {"state_dir", CFG_PATH, "/var/lib/hearth", 0, 0, NULL, 0,
-			   "Directory for hearthd's state (mode 0700): the embedded Redis, guests' work dirs."},
-	[SET_ROLES] = {"roles", CFG_LIST, "engine,metadata,signal,api", 0, 0,
-		       "engine|metadata|signal|api", 0,
-		       "Roles this process runs; several processes sharing one Redis may split them."},
+	[SET_STATE_DIR] =
+		{"state_dir", CFG_PATH, "/var/lib/hearth", 0, 0, NULL, 0,
+		 "Directory for hearthd's state (mode 0700): the embedded Redis, guests' work dirs."},
+	[SET_ROLES] =
+		{"roles", CFG_LIST, "engine,metadata,signal,api", 0, 0,
+		 "engine|metadata|signal|api", 0,
+		 "Roles this process runs; several processes sharing one Redis may split them."},
 	[SET_SHUTDOWN_TIMEOUT] = {"shutdown_timeout", CFG_DURATION, "10s", MS(0), S(3600), NULL, 0,
 				  "On SIGTERM, how long in-flight requests may take to finish."},
 
@@ -37,14 +39,15 @@ const struct cfg_key settings_table[SET_COUNT] = {
 				 "Open connections per listener before new ones are refused."},
 	[SET_HTTP_BACKLOG] = {"http.backlog", CFG_INT, "1024", 16, 65535, NULL, 0,
 			      "Listen backlog (a boot storm opens many connections at once)."},
-	[SET_HTTP_IDLE_TIMEOUT] = {"http.idle_timeout", CFG_DURATION, "60s", S(1), S(3600), NULL,
-				   0, "Idle keep-alive connections are closed after this."},
+	[SET_HTTP_IDLE_TIMEOUT] = {"http.idle_timeout", CFG_DURATION, "60s", S(1), S(3600), NULL, 0,
+				   "Idle keep-alive connections are closed after this."},
 	[SET_HTTP_MAX_BODY] = {"http.max_body", CFG_SIZE, "1M", 1024, 1LL << 30, NULL, 0,
 			       "Largest request body; larger ones get 413."},
 
-	[SET_REDIS_URL] = {"redis.url", CFG_STRING, "", 0, 0, NULL, CFG_EMPTY_OK | CFG_SECRET,
-			   "Shared Redis (tcp://[user:pass@]host:port[/db] or unix:///path[?db=N]); "
-			   "\"\" starts an embedded redis-server in state_dir."},
+	[SET_REDIS_URL] =
+		{"redis.url", CFG_STRING, "", 0, 0, NULL, CFG_EMPTY_OK | CFG_SECRET,
+		 "Shared Redis (tcp://[user:pass@]host:port[/db] or unix:///path[?db=N]); "
+		 "\"\" starts an embedded redis-server in state_dir."},
 	[SET_REDIS_PASSWORD] = {"redis.password", CFG_STRING, "", 0, 0, NULL,
 				CFG_EMPTY_OK | CFG_SECRET,
 				"Password for redis.url (overrides one written in the URL)."},

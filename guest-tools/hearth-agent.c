@@ -54,9 +54,12 @@ static void sleep_ms(int ms)
 static int cmd_signal(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"status", required_argument, NULL, 's'}, {"reason", required_argument, NULL, 'r'},
-		{"data", required_argument, NULL, 'd'},   {"id", required_argument, NULL, 'i'},
-		{"token", required_argument, NULL, 'k'},  {"retries", required_argument, NULL, 'n'},
+		{"status", required_argument, NULL, 's'},
+		{"reason", required_argument, NULL, 'r'},
+		{"data", required_argument, NULL, 'd'},
+		{"id", required_argument, NULL, 'i'},
+		{"token", required_argument, NULL, 'k'},
+		{"retries", required_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *status = "SUCCESS", *reason = NULL, *data = NULL, *id = NULL;
@@ -89,7 +92,8 @@ static int cmd_signal(int argc, char **argv)
 		case 'n':
 			retries = (int)strtol(optarg, &end, 10);
 			if (!*optarg || *end || retries < 1 || retries > 100) {
-				fprintf(stderr, "hearth-agent: --retries needs 1 to 100, got \"%s\"\n",
+				fprintf(stderr,
+					"hearth-agent: --retries needs 1 to 100, got \"%s\"\n",
 					optarg);
 				return 2;
 			}
@@ -103,7 +107,8 @@ static int cmd_signal(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(status, "SUCCESS") != 0 && strcmp(status, "FAILURE") != 0) {
-		fprintf(stderr, "hearth-agent: --status must be SUCCESS or FAILURE, got \"%s\"\n", status);
+		fprintf(stderr, "hearth-agent: --status must be SUCCESS or FAILURE, got \"%s\"\n",
+			status);
 		return 2;
 	}
 	doc = json_pack("{s:s}", "status", status);
@@ -130,7 +135,8 @@ static int cmd_signal(int argc, char **argv)
 			if (r.status >= 200 && r.status < 300)
 				rc = 0;
 			else if (!retry || attempt >= retries)
-				fprintf(stderr, "hearth-agent: signal refused (%ld): %s\n", r.status, r.body);
+				fprintf(stderr, "hearth-agent: signal refused (%ld): %s\n",
+					r.status, r.body);
 			free(r.body);
 			if (!retry || attempt >= retries) {
 				rc = rc == 0 ? 0 : (retry ? 3 : 1);

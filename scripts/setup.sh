@@ -13,7 +13,7 @@ run_pkgs=(redis-server curl ca-certificates)
 # Real clients the test suite drives, and the tools it uses around them.
 test_pkgs=(cloud-init python3-os-collect-config heat-cfntools
 	python3-heatclient python3-openstackclient
-	valgrind iproute2 procps util-linux psmisc nginx-light wrk)
+	valgrind iproute2 procps util-linux psmisc nginx-light wrk clang-format python3)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 [ "${1:-}" = "--runtime" ] && want=("${run_pkgs[@]}") || want+=("${test_pkgs[@]}")

@@ -15,6 +15,11 @@ case ${1:-} in
 esac
 
 "$top/scripts/setup.sh"
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	printf '\033[1m[test]\033[0m clang-format check\n'
+	(cd "$top" && git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror) ||
+		{ echo "tests: 0 passed, 1 failed (formatting: run clang-format -i on the files above)"; exit 1; }
+fi
 dir=$("$top/scripts/build.sh" "$flavour" | tail -n 1)
 printf '\033[1m[test]\033[0m make check (%s)\n' "$flavour"
 cd "$dir"

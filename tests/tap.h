@@ -24,22 +24,22 @@ struct tap_case {
 static int tap_failed;
 static const char *tap_data;
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
+#define CHECK(cond)                                                                       \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
 			printf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			tap_failed = 1;                                              \
-		}                                                                    \
+			tap_failed = 1;                                                   \
+		}                                                                         \
 	} while (0)
 
-#define CHECK_STR(got, want)                                                         \
-	do {                                                                         \
-		const char *g_ = (got), *w_ = (want);                                \
-		if (!g_ || strcmp(g_, w_) != 0) {                                    \
+#define CHECK_STR(got, want)                                                                  \
+	do {                                                                                  \
+		const char *g_ = (got), *w_ = (want);                                         \
+		if (!g_ || strcmp(g_, w_) != 0) {                                             \
 			printf("# %s:%d: %s\n#   got:  \"%s\"\n#   want: \"%s\"\n", __FILE__, \
-			       __LINE__, #got, g_ ? g_ : "(null)", w_);              \
-			tap_failed = 1;                                              \
-		}                                                                    \
+			       __LINE__, #got, g_ ? g_ : "(null)", w_);                       \
+			tap_failed = 1;                                                       \
+		}                                                                             \
 	} while (0)
 
 static inline int tap_run(const struct tap_case *cases, int n)
@@ -80,9 +80,9 @@ static inline int tap_run(const struct tap_case *cases, int n)
 	return bad ? 1 : 0;
 }
 
-#define TAP_MAIN(cases)                                                      \
-	int main(void)                                                       \
-	{                                                                    \
+#define TAP_MAIN(cases)                                                         \
+	int main(void)                                                          \
+	{                                                                       \
 		return tap_run(cases, (int)(sizeof(cases) / sizeof(cases[0]))); \
 	}
 

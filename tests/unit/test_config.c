@@ -58,7 +58,8 @@ static void data_case(void)
 
 		msg[strcspn(msg, "\n")] = '\0';
 		if (file)
-			snprintf(want, sizeof(want), "%.*s%s%s", (int)(file - msg), msg, yaml, file + 4);
+			snprintf(want, sizeof(want), "%.*s%s%s", (int)(file - msg), msg, yaml,
+				 file + 4);
 		else
 			snprintf(want, sizeof(want), "%s", msg);
 		CHECK(rc < 0);
@@ -120,8 +121,9 @@ static void env_errors(void)
 	CHECK(config_load_env(cfg, typo, on_unknown, &e) == 0);
 	CHECK(unknown_seen == 1);
 	CHECK(config_load_env(cfg, bad, NULL, &e) < 0);
-	CHECK_STR(e.msg, "environment HEARTH_HTTP_THREADS: http.threads: expected an integer from 0 "
-			 "to 256, got \"many\"");
+	CHECK_STR(e.msg,
+		  "environment HEARTH_HTTP_THREADS: http.threads: expected an integer from 0 "
+		  "to 256, got \"many\"");
 	herr_clear(&e);
 	CHECK(config_load_env(cfg, secret, NULL, &e) < 0);
 	CHECK(strstr(e.msg, "log.level") != NULL);
@@ -239,10 +241,13 @@ int main(void)
 		cases[n++] = (struct tap_case){names[i], data_case, path};
 	}
 	cases[n++] = (struct tap_case){"file < environment < command line", precedence, NULL};
-	cases[n++] = (struct tap_case){"environment errors and unknown variables", env_errors, NULL};
+	cases[n++] =
+		(struct tap_case){"environment errors and unknown variables", env_errors, NULL};
 	cases[n++] = (struct tap_case){"durations, sizes, lists, addresses", values, NULL};
-	cases[n++] = (struct tap_case){"--print-config loads back, secrets masked", print_round_trip, NULL};
-	cases[n++] = (struct tap_case){"--sample-config is valid and all defaults", sample_loads, NULL};
+	cases[n++] = (struct tap_case){"--print-config loads back, secrets masked",
+				       print_round_trip, NULL};
+	cases[n++] =
+		(struct tap_case){"--sample-config is valid and all defaults", sample_loads, NULL};
 	rc = tap_run(cases, n);
 	for (int i = 0; i < nd; i++) {
 		free((void *)cases[i].data);

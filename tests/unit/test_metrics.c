@@ -22,8 +22,8 @@ static void histogram(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	metrics_hist_observe(&h, 50000);     /* 50 us: first bucket */
-	metrics_hist_observe(&h, 3000000);   /* 3 ms */
+	metrics_hist_observe(&h, 50000);         /* 50 us: first bucket */
+	metrics_hist_observe(&h, 3000000);       /* 3 ms */
 	metrics_hist_observe(&h, 9000000000ull); /* 9 s: +Inf only */
 	metrics_hist_render(f, "x", "a=\"b\"", &h);
 	fclose(f);
@@ -68,10 +68,17 @@ static void http_series_concurrent(void)
 	text = render();
 	/* 4 threads x 10000 over 4 routes x 2 statuses: 5000 each, none lost
 	 * and no series duplicated. */
-	CHECK(strstr(text, "hearth_http_requests_total{role=\"api\",route=\"/a\",status=\"200\"} 5000\n") != NULL);
-	CHECK(strstr(text, "hearth_http_requests_total{role=\"api\",route=\"/d\",status=\"500\"} 5000\n") != NULL);
-	CHECK(strstr(text, "hearth_http_requests_total{role=\"api\",route=\"/a\",status=\"500\"} 5000\n") != NULL);
-	CHECK(count(text, "hearth_http_requests_total{role=\"api\",route=\"/b\",status=\"500\"}") == 1);
+	CHECK(strstr(text,
+		     "hearth_http_requests_total{role=\"api\",route=\"/a\",status=\"200\"} 5000\n") !=
+	      NULL);
+	CHECK(strstr(text,
+		     "hearth_http_requests_total{role=\"api\",route=\"/d\",status=\"500\"} 5000\n") !=
+	      NULL);
+	CHECK(strstr(text,
+		     "hearth_http_requests_total{role=\"api\",route=\"/a\",status=\"500\"} 5000\n") !=
+	      NULL);
+	CHECK(count(text, "hearth_http_requests_total{role=\"api\",route=\"/b\",status=\"500\"}") ==
+	      1);
 	CHECK(strstr(text, "# TYPE hearth_http_request_duration_seconds histogram\n") != NULL);
 	free(text);
 }
