@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/client.h"
 
 #define MAX_RESPONSE (16u << 20)
@@ -52,13 +53,6 @@ static int parse_seconds(const char *s, int *out)
 	return 0;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 static int cmd_health(const struct opts *o)
 {
 	char url[2048];
@@ -79,7 +73,7 @@ static int cmd_health(const struct opts *o)
 			fprintf(stderr, "hearth: cannot reach hearthd: %s\n", e.msg);
 			return 2;
 		}
-		sleep_ms(100);
+		clock_sleep_ms(100);
 	}
 	if (o->json) {
 		fputs(r.body, stdout);

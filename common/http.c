@@ -9,6 +9,7 @@
  * A request is answered on the call after its body is complete, never on
  * the first call: libmicrohttpd answers "Connection: close" to responses
  * queued on the first call, which would silently turn keep-alive off. */
+#include "common/clock.h"
 #include "common/http.h"
 
 #include <arpa/inet.h>
@@ -322,7 +323,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		r->method = method;
 		r->path = url;
 		r->route_name = "unmatched";
-		r->t0 = metrics_now_ns();
+		r->t0 = clock_now_ns();
 		r->id = atomic_fetch_add_explicit(&next_req_id, 1, memory_order_relaxed) + 1;
 		r->result = MHD_YES;
 		atomic_fetch_add(&s->inflight, 1);
@@ -392,7 +393,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	if (!r)
 		return;
-	ns = metrics_now_ns() - r->t0;
+	ns = clock_now_ns() - r->t0;
 	if (r->answered)
 		metrics_http_observe(s->role, r->route_name, r->status, ns);
 	if (log_threshold <= HLOG_DEBUG)

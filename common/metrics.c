@@ -9,21 +9,12 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 /* Upper bounds in nanoseconds: 100us .. 2.5s, then +Inf. */
 static const uint64_t bucket_ns[METRICS_NBUCKETS - 1] = {
 	100000,   250000,   500000,    1000000,   2500000,   5000000,       10000000,
 	25000000, 50000000, 100000000, 250000000, 500000000, 2500000000ull,
 };
-
-uint64_t metrics_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 void metrics_hist_observe(struct metrics_hist *h, uint64_t ns)
 {

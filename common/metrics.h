@@ -16,8 +16,6 @@ struct metrics_hist {
 	_Atomic uint64_t buckets[METRICS_NBUCKETS]; /* cumulative on render */
 };
 
-uint64_t metrics_now_ns(void); /* CLOCK_MONOTONIC */
-
 void metrics_hist_observe(struct metrics_hist *h, uint64_t ns);
 /* Writes name_bucket/_sum/_count lines; labels is "" or `a="b",c="d"`. */
 void metrics_hist_render(FILE *out, const char *name, const char *labels,

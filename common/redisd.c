@@ -1,4 +1,5 @@
 /* The embedded redis-server (see redisd.h). */
+#include "common/clock.h"
 #include "common/redisd.h"
 
 #include <errno.h>
@@ -24,14 +25,6 @@ struct redisd {
 	char pidfile[4200];
 	pid_t pid;
 };
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* True when pid is a live redis-server (not a recycled pid). */
 static bool is_redis(pid_t pid)
@@ -69,7 +62,7 @@ static int wait_for_leftover(struct redisd *r, struct herr *e)
 	for (int waited = 0; waited < 10000; waited += 50) {
 		if (!is_redis(pid))
 			return 0;
-		sleep_ms(50);
+		clock_sleep_ms(50);
 	}
 	herr_set(e, HERR_CONFLICT,
 		 "a redis-server (pid %d) still runs on %s; stop it or use another state directory",
@@ -155,7 +148,7 @@ static int spawn(struct redisd *r, struct herr *e)
 				 r->sock);
 			return 0;
 		}
-		sleep_ms(20);
+		clock_sleep_ms(20);
 	}
 	herr_set(e, HERR_UNAVAILABLE, "embedded redis-server did not answer within %d ms (%s)",
 		 r->cfg.start_timeout_ms, probe.msg);
@@ -253,7 +246,7 @@ void redisd_stop(struct redisd **pr)
 				waitpid(r->pid, &status, 0);
 				break;
 			}
-			sleep_ms(20);
+			clock_sleep_ms(20);
 		}
 		log_info("redis", "embedded redis-server stopped pid=%d", (int)r->pid);
 	}

@@ -5,6 +5,7 @@
  * shared health record: a generation number that a failing thread bumps so
  * every other thread drops its connection too, and the time before which
  * nobody tries to connect again. */
+#include "common/clock.h"
 #include "common/store.h"
 
 #include <errno.h>
@@ -270,7 +271,7 @@ static struct conn *conn_get(struct herr *e)
 	/* While Redis is failing, one thread per backoff interval tries to
 	 * connect and the others fail fast; while it is healthy, all connect
 	 * freely. */
-	now = metrics_now_ns();
+	now = clock_now_ns();
 	pthread_mutex_lock(&S.lock);
 	if (S.failing && now < S.next_try_ns)
 		wait_ms = (int)((S.next_try_ns - now) / 1000000) + 1;
@@ -294,7 +295,7 @@ static struct conn *conn_get(struct herr *e)
 		S.failing = false;
 		S.backoff_ms = BACKOFF_MIN_MS;
 	} else {
-		S.next_try_ns = metrics_now_ns() + (uint64_t)S.backoff_ms * 1000000ull;
+		S.next_try_ns = clock_now_ns() + (uint64_t)S.backoff_ms * 1000000ull;
 		if (S.failing)
 			S.backoff_ms = S.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
 									 : S.backoff_ms * 2;
@@ -374,9 +375,9 @@ struct store_reply *store_cmd(int argc, const char *const *argv, const size_t *l
 	c = conn_get(e);
 	if (!c)
 		return NULL;
-	t0 = metrics_now_ns();
+	t0 = clock_now_ns();
 	r = redisCommandArgv(c->ctx, argc, (const char **)argv, lens);
-	metrics_redis_observe(metrics_now_ns() - t0, r && r->type != REDIS_REPLY_ERROR);
+	metrics_redis_observe(clock_now_ns() - t0, r && r->type != REDIS_REPLY_ERROR);
 	if (!r) {
 		/* The connection is broken (reset, EOF, timeout): every thread's
 		 * connection to this server is suspect, so all reconnect. */

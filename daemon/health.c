@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/metrics.h"
 #include "common/store.h"
 
@@ -33,7 +34,7 @@ static struct {
  * right to refresh it. */
 static void refresh_verdict(void)
 {
-	uint64_t now = metrics_now_ns(), seen = atomic_load(&H.probed_ns);
+	uint64_t now = clock_now_ns(), seen = atomic_load(&H.probed_ns);
 	struct herr e = HERR_INIT;
 	uint64_t t0;
 	bool up;
@@ -44,9 +45,9 @@ static void refresh_verdict(void)
 	 * request reads a verdict that was never made. */
 	if (!atomic_compare_exchange_strong(&H.probed_ns, &seen, now) && atomic_load(&H.known))
 		return; /* another thread is probing */
-	t0 = metrics_now_ns();
+	t0 = clock_now_ns();
 	up = store_ping(&e) == 0;
-	atomic_store(&H.rtt_ns, metrics_now_ns() - t0);
+	atomic_store(&H.rtt_ns, clock_now_ns() - t0);
 	pthread_mutex_lock(&H.lock);
 	snprintf(H.why, sizeof(H.why), "%s", up ? "" : e.msg);
 	pthread_mutex_unlock(&H.lock);
@@ -82,7 +83,7 @@ static int healthz(struct http_req *req, void *arg)
 		json_pack("{s:s, s:s, s:s, s:s, s:o, s:I}", "status", up ? "ok" : "unavailable",
 			  "role", http_role(req), "roles", hi->roles, "version", PACKAGE_VERSION,
 			  "redis", redis, "uptime_s",
-			  (json_int_t)((metrics_now_ns() - hi->started_ns) / 1000000000ull)));
+			  (json_int_t)((clock_now_ns() - hi->started_ns) / 1000000000ull)));
 }
 
 static int metrics(struct http_req *req, void *arg)
@@ -106,7 +107,7 @@ static int metrics(struct http_req *req, void *arg)
 		"hearth_uptime_seconds %.3f\n"
 		"# HELP hearth_http_inflight Requests received and not yet answered.\n"
 		"# TYPE hearth_http_inflight gauge\n",
-		PACKAGE_VERSION, hi->roles, (double)(metrics_now_ns() - hi->started_ns) / 1e9);
+		PACKAGE_VERSION, hi->roles, (double)(clock_now_ns() - hi->started_ns) / 1e9);
 	for (int i = 0; i < hi->nservers; i++)
 		if (hi->servers[i])
 			fprintf(out, "hearth_http_inflight{listener=\"%s\"} %d\n",

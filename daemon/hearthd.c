@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -341,14 +342,6 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 
 /* --------------------------------------------------------------- running */
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Reaps children; restarts the embedded Redis if it died. */
 static void reap(struct daemon *dm, bool *restart_redis)
 {
@@ -427,7 +420,7 @@ static void drain(struct daemon *dm, const sigset_t *sigs, long long timeout_ms)
 				break;
 			}
 		}
-		sleep_ms(10);
+		clock_sleep_ms(10);
 		waited += 10;
 	}
 	for (int r = 0; r < ROLE_COUNT; r++)
@@ -502,7 +495,7 @@ int main(int argc, char **argv)
 		goto fail;
 	dm.health.roles = dm.roles;
 	dm.health.redis = dm.redis_desc;
-	dm.health.started_ns = metrics_now_ns();
+	dm.health.started_ns = clock_now_ns();
 	dm.health.servers = dm.servers;
 	dm.health.nservers = ROLE_COUNT;
 	if (start_listeners(&dm, &e) < 0)

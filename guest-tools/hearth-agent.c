@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/client.h"
 
 #define MAX_RESPONSE (1u << 20)
@@ -42,13 +43,6 @@ static void usage(FILE *out)
 	      "2 on usage errors, 3 when the endpoint could not be reached.\n"
 	      "See hearth-agent(8).\n",
 	      out);
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
 }
 
 static int cmd_signal(int argc, char **argv)
@@ -147,7 +141,7 @@ static int cmd_signal(int argc, char **argv)
 			rc = 3;
 			break;
 		}
-		sleep_ms(delay > 8000 ? 8000 : delay);
+		clock_sleep_ms(delay > 8000 ? 8000 : delay);
 	}
 	explicit_bzero(tokhdr, sizeof(tokhdr));
 	free(body);

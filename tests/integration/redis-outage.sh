@@ -9,6 +9,12 @@ REDIS_AUTH=(-a s3cret-pw --no-auth-warning)
 start_redis r "$port" --requirepass s3cret-pw
 ok $? "a password-protected redis-server runs on 127.0.0.1:$port"
 
+out=$($WRAP "$B/hearthd" --state-dir "$T/wrongpw" --set "redis.url=tcp://127.0.0.1:$port" \
+	--set redis.password=not-it 2>&1); rc=$?
+is "$rc" 1 "a wrong password stops hearthd at start"
+like "$out" "cannot reach Redis at tcp://127.0.0.1:$port: redis AUTH: WRONGPASS" "with Redis's reason"
+unlike "$out" 'not-it' "without echoing the password"
+
 start_hearthd a --set "redis.url=tcp://:s3cret-pw@127.0.0.1:$port/2" --set log.level=debug
 ok $? "hearthd connects to it with the URL's password"
 unlike "$(cat "$HD_LOG")" 's3cret-pw' "the password is not in the log"
