@@ -311,8 +311,11 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 		.max_body = (size_t)config_num(dm->cfg, SET_HTTP_MAX_BODY),
 	};
 
-	if (hc.threads < 1)
-		hc.threads = 1;
+	/* One thread is libmicrohttpd's single epoll thread, which stalls
+	 * beyond ~128 keep-alive connections (bench/healthz-threads.sh): the
+	 * automatic choice is never below a pool of two. */
+	if (!threads && hc.threads < 2)
+		hc.threads = 2;
 	/* Two roles cannot share an address: each needs its own listener. */
 	for (int a = 0; a < ROLE_COUNT; a++)
 		for (int b = a + 1; b < ROLE_COUNT; b++) {

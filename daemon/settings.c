@@ -33,8 +33,9 @@ const struct cfg_key settings_table[SET_COUNT] = {
 			       CFG_EMPTY_OK,
 			       "Address of the engine's /healthz and /metrics; \"\" for none."},
 
-	[SET_HTTP_THREADS] = {"http.threads", CFG_INT, "0", 0, 256, NULL, 0,
-			      "Event threads per listener; 0 means one per CPU."},
+	[SET_HTTP_THREADS] =
+		{"http.threads", CFG_INT, "0", 0, 256, NULL, 0,
+		 "Event threads per listener; 0 means one per CPU, at least 2 (1 stalls past ~128 connections)."},
 	[SET_HTTP_CONN_LIMIT] = {"http.connection_limit", CFG_INT, "4096", 16, 1000000, NULL, 0,
 				 "Open connections per listener before new ones are refused."},
 	[SET_HTTP_BACKLOG] = {"http.backlog", CFG_INT, "1024", 16, 65535, NULL, 0,
