@@ -2,14 +2,7 @@
 # and 4: one thread is libmicrohttpd's single internal epoll thread, more
 # are its thread pool.  Backs the choice of the default (one per CPU).
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/lib.sh"
-B=$HEARTH_BUILD
-ROUNDS=${ROUNDS:-3}
-work=$(mktemp -d /tmp/hearth-bench.XXXXXX)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 declare -A url pid
 for t in 1 2 4; do

@@ -3,14 +3,7 @@
 # connection per request.  Prints requests/s and server CPU per request
 # (which moves far less than requests/s on a shared 2-core machine).
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/lib.sh"
-B=$HEARTH_BUILD
-ROUNDS=${ROUNDS:-3}
-work=$(mktemp -d /tmp/hearth-bench.XXXXXX)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 hport=$(port)
 "$B/hearthd" --state-dir "$work/state" --set log.level=warn --set api.listen=127.0.0.1:$hport \

@@ -1,4 +1,13 @@
-# Helpers of the benchmarks: CPU time of processes, wrk runs, medians.
+# Helpers of the benchmarks: a work directory and cleanup, free ports, CPU
+# time of processes, wrk runs, medians.  Sourcing it sets B (the build
+# directory), ROUNDS, work (removed at exit) and pids (killed at exit).
+
+B=$HEARTH_BUILD
+ROUNDS=${ROUNDS:-3}
+work=$(mktemp -d /tmp/hearth-bench.XXXXXX)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # CPU seconds (user+system, ticks) used so far by the given pids.
 cpu_ticks() {
