@@ -80,6 +80,26 @@ out=$(hd --set api.listen=127.0.0.1:9 --set signal.listen=127.0.0.1:9 --state-di
 is "$rc" 1 "two roles on one address exit 1"
 like "$out" "signal.listen and api.listen are both 127.0.0.1:9|api.listen" "naming both keys"
 
+# Without permission (as nobody) on the state directory's parent.
+mkdir -m 0700 "$T/private"
+if setpriv --reuid=65534 --regid=65534 --clear-groups "$B/hearthd" --version >/dev/null 2>&1; then
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $WRAP "$B/hearthd" \
+		--state-dir "$T/private/state" 2>&1); rc=$?
+	is "$rc" 1 "a state directory without permission exits 1"
+	like "$out" "cannot create state directory $T/private/state: Permission denied" "with the reason"
+else
+	echo "ok $((_n += 1)) # SKIP the build directory is not readable by nobody"
+fi
+
+# --roles: only the chosen roles listen.
+HD_STATE=$T/roles-state start_hearthd roles --roles metadata,signal
+ok $? "hearthd starts with --roles metadata,signal"
+like "$(grep -o 'listening role=[a-z]*' "$HD_LOG" | sort | tr '\n' ' ')" \
+	'^listening role=metadata listening role=signal $' "only those two roles listen"
+like "$(curl -s "$META/healthz")" '"role":"metadata","roles":"metadata,signal"' "healthz names the process's roles"
+stop_hearthd
+is "$HD_STATUS" 0 "and it stops cleanly"
+
 start_hearthd first || true
 out=$(hd --state-dir "$HD_STATE" --set api.listen=127.0.0.1:0 --set metadata.listen=127.0.0.1:0 \
 	--set signal.listen=127.0.0.1:0 --set engine.listen=127.0.0.1:0 2>&1); rc=$?
