@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "common/net.h"
+#include "common/yamlerr.h"
 
 struct cfg_val {
 	char *text;
@@ -349,15 +350,7 @@ static int next_event(struct yreader *y, yaml_event_t *ev, struct herr *e)
 {
 	if (yaml_parser_parse(&y->parser, ev))
 		return 0;
-	if (y->parser.context)
-		herr_set(e, HERR_INVALID, "%s:%zu:%zu: invalid YAML: %s (%s at %zu:%zu)", y->path,
-			 y->parser.problem_mark.line + 1, y->parser.problem_mark.column + 1,
-			 y->parser.problem ? y->parser.problem : "syntax error", y->parser.context,
-			 y->parser.context_mark.line + 1, y->parser.context_mark.column + 1);
-	else
-		herr_set(e, HERR_INVALID, "%s:%zu:%zu: invalid YAML: %s", y->path,
-			 y->parser.problem_mark.line + 1, y->parser.problem_mark.column + 1,
-			 y->parser.problem ? y->parser.problem : "syntax error");
+	yamlerr_set(e, y->path, &y->parser);
 	return -1;
 }
 

@@ -1,0 +1,844 @@
+/* Template and environment loading (see load.h).
+ *
+ * Owns: the YAML event walk that builds jansson trees, PyYAML's scalar
+ * resolution, merge keys and anchors, the JSON-first rule, and the table of
+ * source marks.  It does not know HOT: versions, sections and functions are
+ * read by later stages from the tree and the marks kept here.
+ *
+ * Marks live in a side table keyed by node pointer (jansson has no user
+ * data slot), and by (object, key) for where a key was written. */
+#include "engine/load.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common/yamlerr.h"
+
+/* ------------------------------------------------------------ mark table */
+
+struct mark_slot {
+	const void *node; /* NULL: free */
+	char *key;        /* NULL for a node's own mark */
+	struct mark m;
+};
+
+struct doc {
+	char *name;
+	json_t *root;
+	struct mark_slot *slots;
+	size_t nslots, used; /* nslots is a power of two */
+};
+
+static size_t slot_hash(const void *node, const char *key)
+{
+	uint64_t h = (uintptr_t)node * 0x9e3779b97f4a7c15ull;
+
+	for (const char *p = key; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static struct mark_slot *slot_find(const struct doc *d, const void *node, const char *key)
+{
+	size_t mask = d->nslots - 1, i;
+
+	if (!d->nslots)
+		return NULL;
+	for (i = slot_hash(node, key) & mask;; i = (i + 1) & mask) {
+		struct mark_slot *s = &d->slots[i];
+
+		if (!s->node)
+			return s;
+		if (s->node == node &&
+		    (s->key == key || (s->key && key && strcmp(s->key, key) == 0)))
+			return s;
+	}
+}
+
+static int slot_grow(struct doc *d)
+{
+	struct mark_slot *old = d->slots;
+	size_t n = d->nslots;
+
+	d->nslots = n ? n * 2 : 1024;
+	d->slots = calloc(d->nslots, sizeof(*d->slots));
+	if (!d->slots) {
+		d->slots = old;
+		d->nslots = n;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (old[i].node)
+			*slot_find(d, old[i].node, old[i].key) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Records where node (or key of object node) was written. */
+static int mark_put(struct doc *d, const void *node, const char *key, const yaml_mark_t *ym)
+{
+	struct mark_slot *s;
+
+	if ((d->used + 1) * 4 > d->nslots * 3 && slot_grow(d) < 0)
+		return -1;
+	s = slot_find(d, node, key);
+	if (!s->node) {
+		if (key && !(key = strdup(key)))
+			return -1;
+		s->node = node;
+		s->key = (char *)key;
+		d->used++;
+	}
+	s->m.line = (unsigned)ym->line + 1;
+	s->m.col = (unsigned)ym->column + 1;
+	return 0;
+}
+
+bool doc_mark(const struct doc *d, const json_t *node, struct mark *m)
+{
+	const struct mark_slot *s = slot_find(d, node, NULL);
+
+	if (!s || !s->node)
+		return false;
+	*m = s->m;
+	return true;
+}
+
+bool doc_key_mark(const struct doc *d, const json_t *obj, const char *key, struct mark *m)
+{
+	const struct mark_slot *s = slot_find(d, obj, key);
+
+	if (!s || !s->node)
+		return false;
+	*m = s->m;
+	return true;
+}
+
+static void marks_clear(struct doc *d)
+{
+	for (size_t i = 0; i < d->nslots; i++)
+		free(d->slots[i].key);
+	memset(d->slots, 0, d->nslots * sizeof(*d->slots));
+	d->used = 0;
+}
+
+json_t *doc_root(const struct doc *d)
+{
+	return d->root;
+}
+
+const char *doc_name(const struct doc *d)
+{
+	return d->name;
+}
+
+void doc_free(struct doc **pd)
+{
+	struct doc *d = *pd;
+
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nslots; i++)
+		free(d->slots[i].key);
+	free(d->slots);
+	json_decref(d->root);
+	free(d->name);
+	free(d);
+	*pd = NULL;
+}
+
+/* ------------------------------------------------------ scalar resolution */
+
+enum mode { MODE_YAML, MODE_JSON };
+
+/* Copies s without '_' into buf; false if it does not fit. */
+static bool strip_underscores(const char *s, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (*s != '_') {
+			if (n + 1 >= size)
+				return false;
+			buf[n++] = *s;
+		}
+	buf[n] = '\0';
+	return true;
+}
+
+static bool all_of(const char *s, const char *set)
+{
+	return *s && strspn(s, set) == strlen(s);
+}
+
+/* PyYAML's int: [-+]?(0b[01_]+ | 0[0-7_]+ | 0 | [1-9][0-9_]* | 0x[0-9a-fA-F_]+
+ * | [1-9][0-9_]*(:[0-5]?[0-9])+).  Returns 1 and *out, 0 when text is not an
+ * int, -1 when it is one that does not fit in 64 bits. */
+static int yaml_int(const char *text, long long *out)
+{
+	char buf[128];
+	const char *p = text;
+	int neg = 0, base = 10;
+	unsigned long long v = 0;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (p[0] == '0' && p[1] == 'b' && all_of(p + 2, "01_"))
+		base = 2, p += 2;
+	else if (p[0] == '0' && p[1] == 'x' && all_of(p + 2, "0123456789abcdefABCDEF_"))
+		base = 16, p += 2;
+	else if (p[0] == '0' && p[1] && all_of(p + 1, "01234567_"))
+		base = 8, p += 1;
+	else if (strcmp(p, "0") == 0)
+		base = 10;
+	else if (p[0] >= '1' && p[0] <= '9' && all_of(p, "0123456789_"))
+		base = 10;
+	else if (p[0] >= '1' && p[0] <= '9' && strchr(p, ':') && all_of(p, "0123456789_:")) {
+		/* Sexagesimal: every group after the first is [0-5]?[0-9]. */
+		const char *g = strchr(p, ':');
+		while (g) {
+			size_t len = strcspn(g + 1, ":");
+			if (len < 1 || len > 2 || (len == 2 && g[1] > '5'))
+				return 0;
+			g = strchr(g + 1, ':');
+		}
+		base = 60;
+	} else
+		return 0;
+	if (!strip_underscores(p, buf, sizeof(buf)))
+		return -1;
+	if (base == 60) {
+		char *q = buf;
+		while (*q) {
+			unsigned long long part = strtoull(q, &q, 10);
+			if (v > (ULLONG_MAX - part) / 60)
+				return -1;
+			v = v * 60 + part;
+			if (*q == ':')
+				q++;
+		}
+	} else if (buf[0]) {
+		char *end;
+		errno = 0;
+		v = strtoull(buf, &end, base);
+		if (errno || *end)
+			return errno ? -1 : 0;
+	}
+	if (v > (unsigned long long)LLONG_MAX + (unsigned long long)neg)
+		return -1;
+	*out = neg ? (long long)(0 - v) : (long long)v;
+	return 1;
+}
+
+/* PyYAML's float: [-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)? | \.[0-9_]+([eE][-+][0-9]+)?
+ * | [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN).
+ * Note the exponent needs a dot before it and a sign: 1e3 is a string.
+ * Returns 1 for a finite float, 2 for inf/nan (kept as text), 0 otherwise. */
+static int yaml_float(const char *text, double *out)
+{
+	const char *p = text, *q;
+	char buf[128];
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (strcmp(p, ".inf") == 0 || strcmp(p, ".Inf") == 0 || strcmp(p, ".INF") == 0)
+		return 2;
+	if (p == text &&
+	    (strcmp(p, ".nan") == 0 || strcmp(p, ".NaN") == 0 || strcmp(p, ".NAN") == 0))
+		return 2;
+	if (strchr(p, ':')) {
+		/* Sexagesimal float: 190:20:30.15 */
+		double v = 0;
+		const char *dot = strchr(p, '.');
+		if (!dot || p[0] < '1' || p[0] > '9' || (dot[1] && !all_of(dot + 1, "0123456789_")))
+			return 0;
+		for (q = p; q < dot;) {
+			size_t len = strcspn(q, ":.");
+			char part[32];
+			if (len == 0 || len >= sizeof(part))
+				return 0;
+			memcpy(part, q, len);
+			part[len] = '\0';
+			if (!all_of(part, "0123456789_"))
+				return 0;
+			if (q != p && (strlen(part) > 2 || (strlen(part) == 2 && part[0] > '5')))
+				return 0;
+			strip_underscores(part, part, sizeof(part));
+			v = v * 60 + strtod(part, NULL);
+			q += len;
+			if (*q == ':')
+				q++;
+		}
+		if (!strip_underscores(dot, buf, sizeof(buf)))
+			return 0;
+		v += strtod(buf, NULL);
+		*out = text[0] == '-' ? -v : v;
+		return 1;
+	}
+	q = p;
+	if (*q == '.') {
+		/* \.[0-9][0-9_]* -- no sign before a leading dot */
+		if (p != text || !isdigit((unsigned char)q[1]))
+			return 0;
+		q++;
+		q += strspn(q, "0123456789_");
+	} else {
+		if (!isdigit((unsigned char)*q))
+			return 0;
+		q += strspn(q, "0123456789_");
+		if (*q != '.')
+			return 0;
+		q++;
+		q += strspn(q, "0123456789_");
+	}
+	if (*q == 'e' || *q == 'E') {
+		if ((q[1] != '-' && q[1] != '+') || !all_of(q + 2, "0123456789"))
+			return 0;
+	} else if (*q) {
+		return 0;
+	}
+	if (!strip_underscores(text, buf, sizeof(buf)))
+		return 0;
+	*out = strtod(buf, NULL);
+	return 1;
+}
+
+static bool one_of(const char *s, const char *const *words)
+{
+	for (; *words; words++)
+		if (strcmp(s, *words) == 0)
+			return true;
+	return false;
+}
+
+static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
+static const char *const true_words[] = {"yes",  "Yes", "YES", "true", "True",
+					 "TRUE", "on",  "On",  "ON",   NULL};
+static const char *const false_words[] = {"no",    "No",  "NO",  "false", "False",
+					  "FALSE", "off", "Off", "OFF",   NULL};
+
+/* A JSON number, exactly as JSON writes them. */
+static json_t *json_number(const char *text)
+{
+	char *end;
+	long long v;
+
+	if (!strpbrk(text, ".eE")) {
+		errno = 0;
+		v = strtoll(text, &end, 10);
+		if (!errno && !*end)
+			return json_integer(v);
+	}
+	return json_real(strtod(text, NULL));
+}
+
+#define TAG_PREFIX "tag:yaml.org,2002:"
+
+/* The value of a scalar; NULL with e set when a tag cannot apply. */
+static json_t *resolve_scalar(enum mode mode, const yaml_event_t *ev, const char *where,
+			      struct herr *e)
+{
+	const char *text = (const char *)ev->data.scalar.value;
+	const char *tag = (const char *)ev->data.scalar.tag;
+	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	long long iv;
+	double fv;
+	int r;
+
+	if (tag && strcmp(tag, "!") != 0) {
+		const char *t = strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) == 0
+					? tag + strlen(TAG_PREFIX)
+					: NULL;
+		if (t && (strcmp(t, "str") == 0 || strcmp(t, "timestamp") == 0 ||
+			  strcmp(t, "binary") == 0))
+			return json_string(text);
+		if (t && strcmp(t, "null") == 0)
+			return json_null();
+		if (t && strcmp(t, "bool") == 0) {
+			if (one_of(text, true_words))
+				return json_true();
+			if (one_of(text, false_words))
+				return json_false();
+		} else if (t && strcmp(t, "int") == 0) {
+			if ((r = yaml_int(text, &iv)) == 1)
+				return json_integer(iv);
+		} else if (t && strcmp(t, "float") == 0) {
+			if ((r = yaml_float(text, &fv)) == 1)
+				return json_real(fv);
+			if (r == 2)
+				return json_string(text);
+			if ((r = yaml_int(text, &iv)) == 1)
+				return json_real((double)iv);
+		} else {
+			herr_set(e, HERR_INVALID,
+				 "%s: could not determine a constructor for the tag '%s'", where,
+				 tag);
+			return NULL;
+		}
+		herr_set(e, HERR_INVALID, "%s: \"%s\" is not a valid !!%s", where, text, t);
+		return NULL;
+	}
+	if (!plain || tag)
+		return json_string(text);
+	if (mode == MODE_JSON) {
+		if (strcmp(text, "true") == 0)
+			return json_true();
+		if (strcmp(text, "false") == 0)
+			return json_false();
+		if (strcmp(text, "null") == 0)
+			return json_null();
+		return json_number(text);
+	}
+	if (one_of(text, null_words))
+		return json_null();
+	if (one_of(text, true_words))
+		return json_true();
+	if (one_of(text, false_words))
+		return json_false();
+	r = yaml_int(text, &iv);
+	if (r == 1)
+		return json_integer(iv);
+	if (r < 0) {
+		herr_set(e, HERR_INVALID, "%s: integer %s does not fit in 64 bits", where, text);
+		return NULL;
+	}
+	r = yaml_float(text, &fv);
+	if (r == 1)
+		return json_real(fv);
+	/* Timestamps, .inf and .nan, and everything else stay text. */
+	return json_string(text);
+}
+
+/* ---------------------------------------------------------------- builder */
+
+struct anchor {
+	char *name;
+	json_t *node; /* a reference */
+};
+
+struct builder {
+	struct doc *doc;
+	yaml_parser_t parser;
+	enum mode mode;
+	int depth, max_depth;
+	struct anchor *anchors;
+	size_t nanchors, capanchors;
+	struct herr *e;
+};
+
+static void where(const struct builder *b, const yaml_mark_t *m, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s:%zu:%zu", b->doc->name, m->line + 1, m->column + 1);
+}
+
+static int next(struct builder *b, yaml_event_t *ev)
+{
+	if (yaml_parser_parse(&b->parser, ev))
+		return 0;
+	yamlerr_set(b->e, b->doc->name, &b->parser);
+	return -1;
+}
+
+static int anchor_add(struct builder *b, const char *name, json_t *node)
+{
+	struct anchor *a;
+
+	if (b->nanchors == b->capanchors) {
+		size_t cap = b->capanchors ? b->capanchors * 2 : 16;
+		a = realloc(b->anchors, cap * sizeof(*a));
+		if (!a)
+			return -1;
+		b->anchors = a;
+		b->capanchors = cap;
+	}
+	a = &b->anchors[b->nanchors];
+	a->name = strdup(name);
+	if (!a->name)
+		return -1;
+	a->node = json_incref(node);
+	b->nanchors++;
+	return 0;
+}
+
+/* The latest anchor of that name (YAML lets a name be redefined). */
+static json_t *anchor_get(const struct builder *b, const char *name)
+{
+	for (size_t i = b->nanchors; i > 0; i--)
+		if (strcmp(b->anchors[i - 1].name, name) == 0)
+			return b->anchors[i - 1].node;
+	return NULL;
+}
+
+static json_t *build(struct builder *b, yaml_event_t *ev);
+
+/* The text of a key: JSON keys are strings, so scalars other than strings
+ * become their JSON text, as Python's json module writes them. */
+static int key_text(const json_t *k, char *buf, size_t size)
+{
+	switch (json_typeof(k)) {
+	case JSON_STRING:
+		return snprintf(buf, size, "%s", json_string_value(k)) < (int)size ? 0 : -1;
+	case JSON_INTEGER:
+		snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(k));
+		return 0;
+	case JSON_REAL:
+		snprintf(buf, size, "%.17g", json_real_value(k));
+		return 0;
+	case JSON_TRUE:
+		snprintf(buf, size, "true");
+		return 0;
+	case JSON_FALSE:
+		snprintf(buf, size, "false");
+		return 0;
+	case JSON_NULL:
+		snprintf(buf, size, "null");
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Applies a "<<" value: a mapping, or a sequence of mappings of which the
+ * earlier win. */
+static int merge_into(struct builder *b, json_t *merged, json_t *value, const yaml_mark_t *m)
+{
+	char at[300];
+
+	if (json_is_object(value))
+		return json_object_update(merged, value);
+	if (json_is_array(value)) {
+		for (size_t i = json_array_size(value); i > 0; i--) {
+			json_t *v = json_array_get(value, i - 1);
+			if (!json_is_object(v))
+				goto bad;
+			json_object_update(merged, v);
+		}
+		return 0;
+	}
+bad:
+	where(b, m, at, sizeof(at));
+	herr_set(b->e, HERR_INVALID, "%s: expected a mapping or list of mappings for merging (<<)",
+		 at);
+	return -1;
+}
+
+static json_t *build_mapping(struct builder *b)
+{
+	json_t *obj = json_object(), *merged = NULL;
+	char at[300], key[1024];
+
+	if (!obj)
+		return NULL;
+	for (;;) {
+		yaml_event_t kev, vev;
+		json_t *k = NULL, *v = NULL;
+		yaml_mark_t kmark;
+		bool is_merge;
+
+		if (next(b, &kev) < 0)
+			goto fail;
+		if (kev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&kev);
+			break;
+		}
+		kmark = kev.start_mark;
+		is_merge = kev.type == YAML_SCALAR_EVENT && !kev.data.scalar.tag &&
+			   kev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			   strcmp((const char *)kev.data.scalar.value, "<<") == 0 &&
+			   b->mode == MODE_YAML;
+		if (kev.type == YAML_SEQUENCE_START_EVENT || kev.type == YAML_MAPPING_START_EVENT) {
+			where(b, &kmark, at, sizeof(at));
+			herr_set(b->e, HERR_INVALID,
+				 "%s: found unhashable key (a mapping key must be a scalar)", at);
+			yaml_event_delete(&kev);
+			goto fail;
+		}
+		k = build(b, &kev);
+		if (!k)
+			goto fail;
+		if (key_text(k, key, sizeof(key)) < 0) {
+			where(b, &kmark, at, sizeof(at));
+			herr_set(b->e, HERR_INVALID, "%s: found unhashable key", at);
+			json_decref(k);
+			goto fail;
+		}
+		json_decref(k);
+		if (next(b, &vev) < 0)
+			goto fail;
+		v = build(b, &vev);
+		if (!v)
+			goto fail;
+		if (is_merge) {
+			if (!merged && !(merged = json_object())) {
+				json_decref(v);
+				goto fail;
+			}
+			if (merge_into(b, merged, v, &kmark) < 0) {
+				json_decref(v);
+				goto fail;
+			}
+			json_decref(v);
+			continue;
+		}
+		/* Duplicate keys: the last one wins, as in PyYAML. */
+		if (json_object_set_new(obj, key, v) < 0 || mark_put(b->doc, obj, key, &kmark) < 0)
+			goto fail;
+	}
+	if (merged) {
+		/* Explicit keys win over merged ones wherever they were written;
+		 * obj stays the node, so its marks stay valid. */
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(merged, k, v)
+		{
+			if (!json_object_get(obj, k) && json_object_set(obj, k, v) < 0)
+				goto fail;
+		}
+		json_decref(merged);
+	}
+	return obj;
+fail:
+	json_decref(merged);
+	json_decref(obj);
+	return NULL;
+}
+
+static json_t *build_sequence(struct builder *b)
+{
+	json_t *arr = json_array();
+
+	if (!arr)
+		return NULL;
+	for (;;) {
+		yaml_event_t ev;
+		json_t *v;
+
+		if (next(b, &ev) < 0)
+			goto fail;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			return arr;
+		}
+		v = build(b, &ev);
+		if (!v || json_array_append_new(arr, v) < 0)
+			goto fail;
+	}
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
+/* Builds the node that ev starts, consuming its events; deletes ev.
+ * Returns a new reference, or NULL with b->e set. */
+static json_t *build(struct builder *b, yaml_event_t *ev)
+{
+	yaml_mark_t start = ev->start_mark;
+	const char *anchor = NULL;
+	char at[300], *anchor_copy = NULL;
+	json_t *node = NULL;
+
+	where(b, &start, at, sizeof(at));
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT:
+		node = anchor_get(b, (const char *)ev->data.alias.anchor);
+		if (!node)
+			herr_set(b->e, HERR_INVALID, "%s: found undefined alias '%s'", at,
+				 (const char *)ev->data.alias.anchor);
+		yaml_event_delete(ev);
+		return json_incref(node);
+	case YAML_SCALAR_EVENT:
+		anchor = (const char *)ev->data.scalar.anchor;
+		node = resolve_scalar(b->mode, ev, at, b->e);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (++b->depth > b->max_depth) {
+			herr_set(b->e, HERR_TOO_BIG, "%s: nested more than %d levels deep", at,
+				 b->max_depth);
+			yaml_event_delete(ev);
+			return NULL;
+		}
+		anchor = ev->type == YAML_SEQUENCE_START_EVENT
+				 ? (const char *)ev->data.sequence_start.anchor
+				 : (const char *)ev->data.mapping_start.anchor;
+		/* The anchor outlives the event, which is deleted before the
+		 * children are read. */
+		if (anchor && !(anchor_copy = strdup(anchor))) {
+			yaml_event_delete(ev);
+			return NULL;
+		}
+		anchor = anchor_copy;
+		if (ev->type == YAML_SEQUENCE_START_EVENT) {
+			yaml_event_delete(ev);
+			node = build_sequence(b);
+		} else {
+			yaml_event_delete(ev);
+			node = build_mapping(b);
+		}
+		b->depth--;
+		break;
+	default:
+		herr_set(b->e, HERR_INVALID, "%s: unexpected YAML event", at);
+		yaml_event_delete(ev);
+		return NULL;
+	}
+	if (node && !json_is_boolean(node) && !json_is_null(node) &&
+	    mark_put(b->doc, node, NULL, &start) < 0) {
+		json_decref(node);
+		node = NULL;
+	}
+	if (node && anchor && anchor_add(b, anchor, node) < 0) {
+		json_decref(node);
+		node = NULL;
+	}
+	if (!node && !herr_isset(b->e))
+		herr_set(b->e, HERR_NOMEM, "%s: out of memory", at);
+	if (ev->type == YAML_SCALAR_EVENT)
+		yaml_event_delete(ev);
+	free(anchor_copy);
+	return node;
+}
+
+/* Reads one document into b->doc->root ({} for an empty stream). */
+static int build_document(struct builder *b, const char *text, size_t len)
+{
+	yaml_event_t ev;
+	int rc = -1;
+
+	if (!yaml_parser_initialize(&b->parser)) {
+		herr_set(b->e, HERR_NOMEM, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&b->parser, (const unsigned char *)text, len);
+	if (next(b, &ev) < 0) /* STREAM-START */
+		goto out;
+	yaml_event_delete(&ev);
+	if (next(b, &ev) < 0)
+		goto out;
+	if (ev.type == YAML_STREAM_END_EVENT) {
+		yaml_event_delete(&ev);
+		b->doc->root = json_object();
+		rc = b->doc->root ? 0 : -1;
+		goto out;
+	}
+	yaml_event_delete(&ev); /* DOCUMENT-START */
+	if (next(b, &ev) < 0)
+		goto out;
+	b->doc->root = build(b, &ev);
+	if (!b->doc->root)
+		goto out;
+	if (next(b, &ev) < 0) /* DOCUMENT-END */
+		goto out;
+	yaml_event_delete(&ev);
+	if (next(b, &ev) < 0)
+		goto out;
+	if (ev.type != YAML_STREAM_END_EVENT) {
+		char at[300];
+		where(b, &ev.start_mark, at, sizeof(at));
+		herr_set(b->e, HERR_INVALID,
+			 "%s: expected a single document in the stream, but found another document",
+			 at);
+		yaml_event_delete(&ev);
+		goto out;
+	}
+	yaml_event_delete(&ev);
+	rc = 0;
+out:
+	for (size_t i = 0; i < b->nanchors; i++) {
+		free(b->anchors[i].name);
+		json_decref(b->anchors[i].node);
+	}
+	free(b->anchors);
+	b->anchors = NULL;
+	b->nanchors = b->capanchors = 0;
+	yaml_parser_delete(&b->parser);
+	return rc;
+}
+
+/* ------------------------------------------------------------------- API */
+
+static struct doc *load(const char *name, const char *text, size_t len,
+			const struct load_limits *lim, bool json_first, const char *not_mapping,
+			struct herr *e)
+{
+	static const struct load_limits defaults = LOAD_LIMITS_DEFAULT;
+	struct builder b = {.e = e, .mode = MODE_YAML};
+	struct doc *d;
+	json_t *parsed = NULL;
+
+	if (!lim)
+		lim = &defaults;
+	if (len > lim->max_size) {
+		herr_set(
+			e, HERR_TOO_BIG,
+			"%s: Request limit exceeded: Template size (%zu bytes) exceeds maximum allowed size (%zu bytes).",
+			name, len, lim->max_size);
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d || !(d->name = strdup(name))) {
+		free(d);
+		herr_set(e, HERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	b.doc = d;
+	b.max_depth = lim->max_depth;
+	if (json_first) {
+		/* Strict JSON decides the values; the YAML walk in JSON mode gives
+		 * the same tree with marks (JSON is YAML's flow style).  Should
+		 * libyaml refuse a valid JSON text, the marks are lost, not the
+		 * template. */
+		parsed = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+		if (parsed) {
+			struct herr ignore = HERR_INIT;
+
+			b.mode = MODE_JSON;
+			b.e = &ignore;
+			if (build_document(&b, text, len) == 0 && json_equal(d->root, parsed)) {
+				json_decref(parsed);
+			} else {
+				json_decref(d->root);
+				d->root = parsed;
+				marks_clear(d); /* they name freed nodes */
+			}
+			b.e = e;
+		}
+	}
+	if (!parsed && build_document(&b, text, len) < 0)
+		goto fail;
+	if (!json_is_object(d->root)) {
+		if (json_is_null(d->root)) { /* a document holding only null */
+			json_decref(d->root);
+			d->root = json_object();
+		} else {
+			struct mark m = {1, 1};
+			doc_mark(d, d->root, &m);
+			herr_set(e, HERR_INVALID, "%s:%u:%u: %s", name, m.line, m.col, not_mapping);
+			goto fail;
+		}
+	}
+	return d;
+fail:
+	doc_free(&d);
+	return NULL;
+}
+
+struct doc *load_template(const char *name, const char *text, size_t len,
+			  const struct load_limits *lim, struct herr *e)
+{
+	return load(name, text, len, lim, true,
+		    "The template is not a JSON object or YAML mapping.", e);
+}
+
+struct doc *load_environment(const char *name, const char *text, size_t len,
+			     const struct load_limits *lim, struct herr *e)
+{
+	return load(name, text, len, lim, false,
+		    "The environment is not a valid YAML mapping data type.", e);
+}
