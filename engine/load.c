@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,11 @@
 
 /* ------------------------------------------------------------ mark table */
 
+/* Key marks are keyed by jansson's own copy of the key (stable while the
+ * object keeps that key), so recording one costs no allocation. */
 struct mark_slot {
 	const void *node; /* NULL: free */
-	char *key;        /* NULL for a node's own mark */
+	const void *key;  /* NULL for a node's own mark */
 	struct mark m;
 };
 
@@ -34,16 +37,21 @@ struct doc {
 	size_t nslots, used; /* nslots is a power of two */
 };
 
-static size_t slot_hash(const void *node, const char *key)
+/* Pointers from malloc share their low bits, so mix all bits down
+ * (MurmurHash3's finaliser) before masking. */
+static size_t slot_hash(const void *node, const void *key)
 {
-	uint64_t h = (uintptr_t)node * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uintptr_t)node ^ ((uintptr_t)key * 0x9e3779b97f4a7c15ull);
 
-	for (const char *p = key; p && *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	return (size_t)(h ^ (h >> 29));
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (size_t)h;
 }
 
-static struct mark_slot *slot_find(const struct doc *d, const void *node, const char *key)
+static struct mark_slot *slot_find(const struct doc *d, const void *node, const void *key)
 {
 	size_t mask = d->nslots - 1, i;
 
@@ -52,10 +60,7 @@ static struct mark_slot *slot_find(const struct doc *d, const void *node, const 
 	for (i = slot_hash(node, key) & mask;; i = (i + 1) & mask) {
 		struct mark_slot *s = &d->slots[i];
 
-		if (!s->node)
-			return s;
-		if (s->node == node &&
-		    (s->key == key || (s->key && key && strcmp(s->key, key) == 0)))
+		if (!s->node || (s->node == node && s->key == key))
 			return s;
 	}
 }
@@ -79,8 +84,9 @@ static int slot_grow(struct doc *d)
 	return 0;
 }
 
-/* Records where node (or key of object node) was written. */
-static int mark_put(struct doc *d, const void *node, const char *key, const yaml_mark_t *ym)
+/* Records where node, or the key of object node whose jansson copy is key,
+ * was written. */
+static int mark_put(struct doc *d, const void *node, const void *key, const yaml_mark_t *ym)
 {
 	struct mark_slot *s;
 
@@ -88,15 +94,21 @@ static int mark_put(struct doc *d, const void *node, const char *key, const yaml
 		return -1;
 	s = slot_find(d, node, key);
 	if (!s->node) {
-		if (key && !(key = strdup(key)))
-			return -1;
 		s->node = node;
-		s->key = (char *)key;
+		s->key = key;
 		d->used++;
 	}
 	s->m.line = (unsigned)ym->line + 1;
 	s->m.col = (unsigned)ym->column + 1;
 	return 0;
+}
+
+/* jansson's copy of key in obj, or NULL. */
+static const void *key_ref(const json_t *obj, const char *key)
+{
+	void *it = json_object_iter_at((json_t *)obj, key);
+
+	return it ? json_object_iter_key(it) : NULL;
 }
 
 bool doc_mark(const struct doc *d, const json_t *node, struct mark *m)
@@ -111,20 +123,13 @@ bool doc_mark(const struct doc *d, const json_t *node, struct mark *m)
 
 bool doc_key_mark(const struct doc *d, const json_t *obj, const char *key, struct mark *m)
 {
-	const struct mark_slot *s = slot_find(d, obj, key);
+	const void *k = key_ref(obj, key);
+	const struct mark_slot *s = k ? slot_find(d, obj, k) : NULL;
 
 	if (!s || !s->node)
 		return false;
 	*m = s->m;
 	return true;
-}
-
-static void marks_clear(struct doc *d)
-{
-	for (size_t i = 0; i < d->nslots; i++)
-		free(d->slots[i].key);
-	memset(d->slots, 0, d->nslots * sizeof(*d->slots));
-	d->used = 0;
 }
 
 json_t *doc_root(const struct doc *d)
@@ -143,8 +148,6 @@ void doc_free(struct doc **pd)
 
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->nslots; i++)
-		free(d->slots[i].key);
 	free(d->slots);
 	json_decref(d->root);
 	free(d->name);
@@ -153,8 +156,6 @@ void doc_free(struct doc **pd)
 }
 
 /* ------------------------------------------------------ scalar resolution */
-
-enum mode { MODE_YAML, MODE_JSON };
 
 /* Copies s without '_' into buf; false if it does not fit. */
 static bool strip_underscores(const char *s, char *buf, size_t size)
@@ -310,6 +311,9 @@ static int yaml_float(const char *text, double *out)
 
 static bool one_of(const char *s, const char *const *words)
 {
+	/* Most scalars are none of the words: decide those on one byte. */
+	if (*s && !strchr("~nNtTyYoOfF", *s))
+		return false;
 	for (; *words; words++)
 		if (strcmp(s, *words) == 0)
 			return true;
@@ -322,26 +326,10 @@ static const char *const true_words[] = {"yes",  "Yes", "YES", "true", "True",
 static const char *const false_words[] = {"no",    "No",  "NO",  "false", "False",
 					  "FALSE", "off", "Off", "OFF",   NULL};
 
-/* A JSON number, exactly as JSON writes them. */
-static json_t *json_number(const char *text)
-{
-	char *end;
-	long long v;
-
-	if (!strpbrk(text, ".eE")) {
-		errno = 0;
-		v = strtoll(text, &end, 10);
-		if (!errno && !*end)
-			return json_integer(v);
-	}
-	return json_real(strtod(text, NULL));
-}
-
 #define TAG_PREFIX "tag:yaml.org,2002:"
 
-/* The value of a scalar; NULL with e set when a tag cannot apply. */
-static json_t *resolve_scalar(enum mode mode, const yaml_event_t *ev, const char *where,
-			      struct herr *e)
+/* The value of a scalar; NULL with why filled when a tag cannot apply. */
+static json_t *resolve_scalar(const yaml_event_t *ev, char *why, size_t whysize)
 {
 	const char *text = (const char *)ev->data.scalar.value;
 	const char *tag = (const char *)ev->data.scalar.tag;
@@ -375,25 +363,15 @@ static json_t *resolve_scalar(enum mode mode, const yaml_event_t *ev, const char
 			if ((r = yaml_int(text, &iv)) == 1)
 				return json_real((double)iv);
 		} else {
-			herr_set(e, HERR_INVALID,
-				 "%s: could not determine a constructor for the tag '%s'", where,
+			snprintf(why, whysize, "could not determine a constructor for the tag '%s'",
 				 tag);
 			return NULL;
 		}
-		herr_set(e, HERR_INVALID, "%s: \"%s\" is not a valid !!%s", where, text, t);
+		snprintf(why, whysize, "\"%s\" is not a valid !!%s", text, t);
 		return NULL;
 	}
 	if (!plain || tag)
 		return json_string(text);
-	if (mode == MODE_JSON) {
-		if (strcmp(text, "true") == 0)
-			return json_true();
-		if (strcmp(text, "false") == 0)
-			return json_false();
-		if (strcmp(text, "null") == 0)
-			return json_null();
-		return json_number(text);
-	}
 	if (one_of(text, null_words))
 		return json_null();
 	if (one_of(text, true_words))
@@ -404,7 +382,7 @@ static json_t *resolve_scalar(enum mode mode, const yaml_event_t *ev, const char
 	if (r == 1)
 		return json_integer(iv);
 	if (r < 0) {
-		herr_set(e, HERR_INVALID, "%s: integer %s does not fit in 64 bits", where, text);
+		snprintf(why, whysize, "integer %s does not fit in 64 bits", text);
 		return NULL;
 	}
 	r = yaml_float(text, &fv);
@@ -424,16 +402,25 @@ struct anchor {
 struct builder {
 	struct doc *doc;
 	yaml_parser_t parser;
-	enum mode mode;
 	int depth, max_depth;
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
 	struct herr *e;
 };
 
-static void where(const struct builder *b, const yaml_mark_t *m, char *buf, size_t size)
+/* Sets b->e to "name:line:col: " and the message. */
+static void fail_at(struct builder *b, const yaml_mark_t *m, enum herr_code code, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+static void fail_at(struct builder *b, const yaml_mark_t *m, enum herr_code code, const char *fmt,
+		    ...)
 {
-	snprintf(buf, size, "%s:%zu:%zu", b->doc->name, m->line + 1, m->column + 1);
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	herr_set(b->e, code, "%s:%zu:%zu: %s", b->doc->name, m->line + 1, m->column + 1, msg);
 }
 
 static int next(struct builder *b, yaml_event_t *ev)
@@ -507,8 +494,6 @@ static int key_text(const json_t *k, char *buf, size_t size)
  * earlier win. */
 static int merge_into(struct builder *b, json_t *merged, json_t *value, const yaml_mark_t *m)
 {
-	char at[300];
-
 	if (json_is_object(value))
 		return json_object_update(merged, value);
 	if (json_is_array(value)) {
@@ -521,16 +506,14 @@ static int merge_into(struct builder *b, json_t *merged, json_t *value, const ya
 		return 0;
 	}
 bad:
-	where(b, m, at, sizeof(at));
-	herr_set(b->e, HERR_INVALID, "%s: expected a mapping or list of mappings for merging (<<)",
-		 at);
+	fail_at(b, m, HERR_INVALID, "expected a mapping or list of mappings for merging (<<)");
 	return -1;
 }
 
 static json_t *build_mapping(struct builder *b)
 {
 	json_t *obj = json_object(), *merged = NULL;
-	char at[300], key[1024];
+	char key[1024];
 
 	if (!obj)
 		return NULL;
@@ -549,12 +532,10 @@ static json_t *build_mapping(struct builder *b)
 		kmark = kev.start_mark;
 		is_merge = kev.type == YAML_SCALAR_EVENT && !kev.data.scalar.tag &&
 			   kev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-			   strcmp((const char *)kev.data.scalar.value, "<<") == 0 &&
-			   b->mode == MODE_YAML;
+			   strcmp((const char *)kev.data.scalar.value, "<<") == 0;
 		if (kev.type == YAML_SEQUENCE_START_EVENT || kev.type == YAML_MAPPING_START_EVENT) {
-			where(b, &kmark, at, sizeof(at));
-			herr_set(b->e, HERR_INVALID,
-				 "%s: found unhashable key (a mapping key must be a scalar)", at);
+			fail_at(b, &kmark, HERR_INVALID,
+				"found unhashable key (a mapping key must be a scalar)");
 			yaml_event_delete(&kev);
 			goto fail;
 		}
@@ -562,8 +543,7 @@ static json_t *build_mapping(struct builder *b)
 		if (!k)
 			goto fail;
 		if (key_text(k, key, sizeof(key)) < 0) {
-			where(b, &kmark, at, sizeof(at));
-			herr_set(b->e, HERR_INVALID, "%s: found unhashable key", at);
+			fail_at(b, &kmark, HERR_INVALID, "found unhashable key");
 			json_decref(k);
 			goto fail;
 		}
@@ -586,7 +566,8 @@ static json_t *build_mapping(struct builder *b)
 			continue;
 		}
 		/* Duplicate keys: the last one wins, as in PyYAML. */
-		if (json_object_set_new(obj, key, v) < 0 || mark_put(b->doc, obj, key, &kmark) < 0)
+		if (json_object_set_new(obj, key, v) < 0 ||
+		    mark_put(b->doc, obj, key_ref(obj, key), &kmark) < 0)
 			goto fail;
 	}
 	if (merged) {
@@ -640,27 +621,28 @@ static json_t *build(struct builder *b, yaml_event_t *ev)
 {
 	yaml_mark_t start = ev->start_mark;
 	const char *anchor = NULL;
-	char at[300], *anchor_copy = NULL;
+	char why[400], *anchor_copy = NULL;
 	json_t *node = NULL;
 
-	where(b, &start, at, sizeof(at));
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
 		node = anchor_get(b, (const char *)ev->data.alias.anchor);
 		if (!node)
-			herr_set(b->e, HERR_INVALID, "%s: found undefined alias '%s'", at,
-				 (const char *)ev->data.alias.anchor);
+			fail_at(b, &start, HERR_INVALID, "found undefined alias '%s'",
+				(const char *)ev->data.alias.anchor);
 		yaml_event_delete(ev);
 		return json_incref(node);
 	case YAML_SCALAR_EVENT:
 		anchor = (const char *)ev->data.scalar.anchor;
-		node = resolve_scalar(b->mode, ev, at, b->e);
+		node = resolve_scalar(ev, why, sizeof(why));
+		if (!node)
+			fail_at(b, &start, HERR_INVALID, "%s", why);
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		if (++b->depth > b->max_depth) {
-			herr_set(b->e, HERR_TOO_BIG, "%s: nested more than %d levels deep", at,
-				 b->max_depth);
+			fail_at(b, &start, HERR_TOO_BIG, "nested more than %d levels deep",
+				b->max_depth);
 			yaml_event_delete(ev);
 			return NULL;
 		}
@@ -684,7 +666,7 @@ static json_t *build(struct builder *b, yaml_event_t *ev)
 		b->depth--;
 		break;
 	default:
-		herr_set(b->e, HERR_INVALID, "%s: unexpected YAML event", at);
+		fail_at(b, &start, HERR_INVALID, "unexpected YAML event");
 		yaml_event_delete(ev);
 		return NULL;
 	}
@@ -698,7 +680,7 @@ static json_t *build(struct builder *b, yaml_event_t *ev)
 		node = NULL;
 	}
 	if (!node && !herr_isset(b->e))
-		herr_set(b->e, HERR_NOMEM, "%s: out of memory", at);
+		fail_at(b, &start, HERR_NOMEM, "out of memory");
 	if (ev->type == YAML_SCALAR_EVENT)
 		yaml_event_delete(ev);
 	free(anchor_copy);
@@ -739,11 +721,8 @@ static int build_document(struct builder *b, const char *text, size_t len)
 	if (next(b, &ev) < 0)
 		goto out;
 	if (ev.type != YAML_STREAM_END_EVENT) {
-		char at[300];
-		where(b, &ev.start_mark, at, sizeof(at));
-		herr_set(b->e, HERR_INVALID,
-			 "%s: expected a single document in the stream, but found another document",
-			 at);
+		fail_at(b, &ev.start_mark, HERR_INVALID,
+			"expected a single document in the stream, but found another document");
 		yaml_event_delete(&ev);
 		goto out;
 	}
@@ -761,6 +740,193 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------ JSON marks */
+
+/* Walks a JSON text that jansson accepted, in step with the tree it made,
+ * recording marks.  Columns count characters, as libyaml's do.  Where the
+ * text and the tree disagree (a duplicate key whose last value wins), the
+ * text's value is skipped unmarked. */
+struct jscan {
+	const char *p, *end;
+	unsigned line, col;
+	struct doc *d;
+};
+
+static void js_adv(struct jscan *s)
+{
+	if (*s->p == '\n') {
+		s->line++;
+		s->col = 1;
+	} else if (((unsigned char)*s->p & 0xC0) != 0x80) {
+		s->col++;
+	}
+	s->p++;
+}
+
+static void js_ws(struct jscan *s)
+{
+	while (s->p < s->end && strchr(" \t\r\n", *s->p) && *s->p)
+		js_adv(s);
+}
+
+/* Skips a string, copying its decoded bytes into buf when given (keys);
+ * returns the decoded length, or -1 if it does not fit. */
+static long js_string(struct jscan *s, char *buf, size_t size)
+{
+	size_t n = 0;
+	bool fits = true;
+
+	js_adv(s); /* " */
+	while (s->p < s->end && *s->p != '"') {
+		unsigned cp;
+		char tmp[4];
+		size_t k = 0;
+
+		if (*s->p != '\\') {
+			tmp[k++] = *s->p;
+			js_adv(s);
+		} else {
+			js_adv(s);
+			switch (*s->p) {
+			case 'b':
+				tmp[k++] = '\b';
+				break;
+			case 'f':
+				tmp[k++] = '\f';
+				break;
+			case 'n':
+				tmp[k++] = '\n';
+				break;
+			case 'r':
+				tmp[k++] = '\r';
+				break;
+			case 't':
+				tmp[k++] = '\t';
+				break;
+			case 'u':
+				cp = (unsigned)strtoul(
+					(char[5]){s->p[1], s->p[2], s->p[3], s->p[4], 0}, NULL, 16);
+				for (int i = 0; i < 4; i++)
+					js_adv(s);
+				if (cp >= 0xD800 && cp < 0xDC00 && s->p + 6 < s->end &&
+				    s->p[1] == '\\') {
+					unsigned lo = (unsigned)strtoul(
+						(char[5]){s->p[3], s->p[4], s->p[5], s->p[6], 0},
+						NULL, 16);
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					for (int i = 0; i < 6; i++)
+						js_adv(s);
+				}
+				if (cp < 0x80) {
+					tmp[k++] = (char)cp;
+				} else if (cp < 0x800) {
+					tmp[k++] = (char)(0xC0 | cp >> 6);
+					tmp[k++] = (char)(0x80 | (cp & 0x3F));
+				} else if (cp < 0x10000) {
+					tmp[k++] = (char)(0xE0 | cp >> 12);
+					tmp[k++] = (char)(0x80 | (cp >> 6 & 0x3F));
+					tmp[k++] = (char)(0x80 | (cp & 0x3F));
+				} else {
+					tmp[k++] = (char)(0xF0 | cp >> 18);
+					tmp[k++] = (char)(0x80 | (cp >> 12 & 0x3F));
+					tmp[k++] = (char)(0x80 | (cp >> 6 & 0x3F));
+					tmp[k++] = (char)(0x80 | (cp & 0x3F));
+				}
+				break;
+			default: /* " \\ / */
+				tmp[k++] = *s->p;
+			}
+			js_adv(s);
+		}
+		if (buf && fits) {
+			if (n + k >= size)
+				fits = false;
+			else
+				memcpy(buf + n, tmp, k);
+		}
+		n += k;
+	}
+	if (s->p < s->end)
+		js_adv(s); /* " */
+	if (buf && fits)
+		buf[n] = '\0';
+	return fits ? (long)n : -1;
+}
+
+static int jscan_value(struct jscan *s, json_t *node, int depth, int max_depth, struct herr *e)
+{
+	yaml_mark_t ym;
+	char c;
+
+	js_ws(s);
+	if (s->p >= s->end)
+		return 0;
+	ym.line = s->line - 1;
+	ym.column = s->col - 1;
+	c = *s->p;
+	if ((c == '{' || c == '[') && depth >= max_depth) {
+		herr_set(e, HERR_TOO_BIG, "%s:%u:%u: nested more than %d levels deep", s->d->name,
+			 s->line, s->col, max_depth);
+		return -1;
+	}
+	if (node && !json_is_boolean(node) && !json_is_null(node) &&
+	    mark_put(s->d, node, NULL, &ym) < 0)
+		goto nomem;
+	if (c == '{') {
+		if (node && !json_is_object(node))
+			node = NULL;
+		js_adv(s);
+		for (js_ws(s); s->p < s->end && *s->p != '}'; js_ws(s)) {
+			char key[1024];
+			yaml_mark_t km = {0, s->line - 1, s->col - 1};
+			long n = js_string(s, key, sizeof(key));
+			json_t *child = NULL;
+
+			if (node && n >= 0 && (size_t)n == strlen(key)) {
+				void *it = json_object_iter_at(node, key);
+
+				child = json_object_iter_value(it);
+				if (it && mark_put(s->d, node, json_object_iter_key(it), &km) < 0)
+					goto nomem;
+			}
+			js_ws(s);
+			js_adv(s); /* : */
+			if (jscan_value(s, child, depth + 1, max_depth, e) < 0)
+				return -1;
+			js_ws(s);
+			if (s->p < s->end && *s->p == ',')
+				js_adv(s);
+		}
+	} else if (c == '[') {
+		size_t i = 0;
+
+		if (node && !json_is_array(node))
+			node = NULL;
+		js_adv(s);
+		for (js_ws(s); s->p < s->end && *s->p != ']'; js_ws(s), i++) {
+			if (jscan_value(s, node ? json_array_get(node, i) : NULL, depth + 1,
+					max_depth, e) < 0)
+				return -1;
+			js_ws(s);
+			if (s->p < s->end && *s->p == ',')
+				js_adv(s);
+		}
+	} else if (c == '"') {
+		js_string(s, NULL, 0);
+		return 0;
+	} else {
+		while (s->p < s->end && !strchr(",]} \t\r\n", *s->p) && *s->p)
+			js_adv(s);
+		return 0;
+	}
+	if (s->p < s->end)
+		js_adv(s); /* } or ] */
+	return 0;
+nomem:
+	herr_set(e, HERR_NOMEM, "out of memory");
+	return -1;
+}
+
 /* ------------------------------------------------------------------- API */
 
 static struct doc *load(const char *name, const char *text, size_t len,
@@ -768,7 +934,7 @@ static struct doc *load(const char *name, const char *text, size_t len,
 			struct herr *e)
 {
 	static const struct load_limits defaults = LOAD_LIMITS_DEFAULT;
-	struct builder b = {.e = e, .mode = MODE_YAML};
+	struct builder b = {.e = e};
 	struct doc *d;
 	json_t *parsed = NULL;
 
@@ -782,32 +948,26 @@ static struct doc *load(const char *name, const char *text, size_t len,
 		return NULL;
 	}
 	d = calloc(1, sizeof(*d));
-	if (!d || !(d->name = strdup(name))) {
-		free(d);
-		herr_set(e, HERR_NOMEM, "out of memory");
-		return NULL;
-	}
+	if (!d || !(d->name = strdup(name)))
+		goto nomem;
 	b.doc = d;
 	b.max_depth = lim->max_depth;
+	/* About one mark per 8 bytes of text: size the table once instead of
+	 * rehashing as it fills. */
+	while (d->nslots * 3 < len / 8 * 4)
+		if (slot_grow(d) < 0)
+			goto nomem;
 	if (json_first) {
-		/* Strict JSON decides the values; the YAML walk in JSON mode gives
-		 * the same tree with marks (JSON is YAML's flow style).  Should
-		 * libyaml refuse a valid JSON text, the marks are lost, not the
-		 * template. */
+		/* Strict JSON decides; a scan of the same text in step with the
+		 * tree then records where each node is. */
 		parsed = json_loadb(text, len, JSON_DECODE_ANY, NULL);
 		if (parsed) {
-			struct herr ignore = HERR_INIT;
+			struct jscan js = {
+				.p = text, .end = text + len, .line = 1, .col = 1, .d = d};
 
-			b.mode = MODE_JSON;
-			b.e = &ignore;
-			if (build_document(&b, text, len) == 0 && json_equal(d->root, parsed)) {
-				json_decref(parsed);
-			} else {
-				json_decref(d->root);
-				d->root = parsed;
-				marks_clear(d); /* they name freed nodes */
-			}
-			b.e = e;
+			d->root = parsed;
+			if (jscan_value(&js, parsed, 0, lim->max_depth, e) < 0)
+				goto fail;
 		}
 	}
 	if (!parsed && build_document(&b, text, len) < 0)
@@ -824,6 +984,8 @@ static struct doc *load(const char *name, const char *text, size_t len,
 		}
 	}
 	return d;
+nomem:
+	herr_set(e, HERR_NOMEM, "out of memory");
 fail:
 	doc_free(&d);
 	return NULL;

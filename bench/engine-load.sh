@@ -1,0 +1,59 @@
+# Loading a generated HOT template of 10,000 resources with cross
+# references (about 2 MB of YAML, and the same as JSON) with Hearth's
+# loader, against Heat's own loader (PyYAML's CSafeLoader with Heat's
+# timestamp override, and json.loads) on the same files in the same run.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+N=${RESOURCES:-10000}
+
+python3 - "$work" "$N" <<'PY'
+import json, sys
+work, n = sys.argv[1], int(sys.argv[2])
+res = {}
+for i in range(n):
+    props = {"value": {"str_replace": {"template": "node-$i of $n", "params": {"$i": i, "$n": n}}},
+             "after": {"get_attr": ["r%d" % (i - 1), "value"]} if i else "first",
+             "tags": ["a", "b", {"get_param": "env"}]}
+    res["r%d" % i] = {"type": "OS::Heat::Value", "properties": props,
+                      "depends_on": ["r%d" % (i // 2)] if i else []}
+t = {"heat_template_version": "2021-04-16", "parameters": {"env": {"type": "string", "default": "x"}},
+     "resources": res, "outputs": {"last": {"value": {"get_attr": ["r%d" % (n - 1), "value"]}}}}
+json.dump(t, open(work + "/t.json", "w"), indent=1)
+def y(v, ind):
+    pad = "  " * ind
+    if isinstance(v, dict):
+        return "".join("\n%s%s:%s" % (pad, k, y(x, ind + 1)) for k, x in v.items()) if v else " {}"
+    if isinstance(v, list):
+        return "".join("\n%s- %s" % (pad, y(x, ind + 1).lstrip()) for x in v) if v else " []"
+    return " " + json.dumps(v)
+open(work + "/t.yaml", "w").write(y(t, 0).lstrip() + "\n")
+PY
+make -s -C "$B" bench/loadbench >/dev/null
+
+heat_load() {
+	python3 - "$1" "${ROUNDS:-7}" <<'PY'
+import json, sys, time, resource, yaml
+class L(yaml.CSafeLoader): pass
+L.add_constructor('tag:yaml.org,2002:timestamp', lambda l, n: l.construct_scalar(n))
+text = open(sys.argv[1]).read()
+ts = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.perf_counter()
+    try:
+        v = json.loads(text)
+    except ValueError:
+        v = yaml.load(text, Loader=L)
+    ts.append((time.perf_counter() - t0) * 1000)
+ts.sort()
+print("%.1f %.1f" % (ts[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+PY
+}
+
+printf '%s resources: YAML %s KiB, JSON %s KiB; median of %s loads\n\n' "$N" \
+	$(($(stat -c %s "$work/t.yaml") / 1024)) $(($(stat -c %s "$work/t.json") / 1024)) "${ROUNDS:-7}"
+printf '%-6s %16s %16s %8s %18s %18s\n' "input" "hearth ms" "heat ms" "ratio" "hearth peak MiB" "heat peak MiB"
+for f in yaml json; do
+	read -r hm hr < <("$B/bench/loadbench" "$work/t.$f" "${ROUNDS:-7}")
+	read -r pm pr < <(heat_load "$work/t.$f")
+	printf '%-6s %16s %16s %8.2f %18s %18s\n' "$f" "$hm" "$pm" "$(awk -v a="$hm" -v b="$pm" 'BEGIN {print a / b}')" "$hr" "$pr"
+done
