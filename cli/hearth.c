@@ -1,6 +1,7 @@
 /* hearth: the command-line client of hearthd's REST API. */
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/client.h"
+#include "engine/validate.h"
 
 #define MAX_RESPONSE (16u << 20)
 
@@ -28,6 +30,10 @@ static void usage(FILE *out)
 	      "Commands:\n"
 	      "  health            show a hearthd role's health (GET /healthz); exit 0 when\n"
 	      "                    it is healthy, 1 when not, 2 when it cannot be reached\n"
+	      "  template validate FILE\n"
+	      "                    check a HOT template offline (no hearthd needed): every\n"
+	      "                    error as file:line:col: path: message; exit 0 when valid,\n"
+	      "                    1 when not, 2 when FILE cannot be read\n"
 	      "\n"
 	      "Options:\n"
 	      "  -u, --url URL     the hearthd endpoint (default $HEARTH_URL, else\n"
@@ -102,6 +108,67 @@ static int cmd_health(const struct opts *o)
 	return r.status == 200 ? 0 : 1;
 }
 
+/* Reads a whole file, at most max bytes (one more tells "too big"). */
+static char *read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(max + 2);
+	n = buf ? fread(buf, 1, max + 1, f) : 0;
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+static int cmd_template_validate(const char *path)
+{
+	struct load_limits lim = LOAD_LIMITS_DEFAULT;
+	struct herr e = HERR_INIT;
+	struct diags *dg;
+	struct doc *d;
+	size_t len;
+	char *text = read_file(path, lim.max_size, &len);
+	int errors, warnings;
+
+	if (!text) {
+		fprintf(stderr, "hearth: cannot read %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	d = load_template(path, text, len, &lim, &e);
+	free(text);
+	if (!d) {
+		fprintf(stderr, "%s\n", e.msg);
+		return 1;
+	}
+	dg = diags_new();
+	if (!dg) {
+		doc_free(&d);
+		return 2;
+	}
+	validate_template(d, dg);
+	diags_print(dg, stderr);
+	errors = diags_count(dg, DIAG_ERROR);
+	warnings = diags_count(dg, DIAG_WARNING);
+	if (errors)
+		fprintf(stderr, "%s: %d error(s), %d warning(s)\n", path, errors, warnings);
+	else
+		printf("%s: valid (%d warning(s))\n", path, warnings);
+	diags_free(&dg);
+	doc_free(&d);
+	return errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -161,6 +228,12 @@ int main(int argc, char **argv)
 	client_init();
 	if (strcmp(argv[optind], "health") == 0 && optind + 1 == argc) {
 		rc = cmd_health(&o);
+	} else if (strcmp(argv[optind], "template") == 0 && optind + 3 == argc &&
+		   strcmp(argv[optind + 1], "validate") == 0) {
+		rc = cmd_template_validate(argv[optind + 2]);
+	} else if (strcmp(argv[optind], "template") == 0) {
+		fprintf(stderr, "hearth: usage: hearth template validate FILE\n");
+		rc = 2;
 	} else {
 		fprintf(stderr, "hearth: unknown command \"%s\" (see --help)\n", argv[optind]);
 		rc = 2;

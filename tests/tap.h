@@ -8,6 +8,7 @@
 #ifndef HEARTH_TAP_H
 #define HEARTH_TAP_H
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,68 @@ static inline int tap_run(const struct tap_case *cases, int n)
 		fflush(stdout);
 	}
 	return bad ? 1 : 0;
+}
+
+/* Adds one case per folder under $HEARTH_TEST_SRCDIR/tests/data/<area>, in
+ * name order, each running fn with tap_data set to the folder's path (free
+ * them with tap_free_data).  Returns the new count, or -1 if the folder
+ * cannot be read. */
+static inline int tap_data_cases(const char *area, void (*fn)(void), struct tap_case *cases, int n,
+				 int max)
+{
+	const char *src = getenv("HEARTH_TEST_SRCDIR");
+	char dir[1024];
+	struct dirent **list;
+	int k;
+
+	snprintf(dir, sizeof(dir), "%s/tests/data/%s", src ? src : ".", area);
+	k = scandir(dir, &list, NULL, alphasort);
+	if (k < 0) {
+		printf("Bail out! cannot read %s\n", dir);
+		return -1;
+	}
+	for (int i = 0; i < k; i++) {
+		if (list[i]->d_name[0] != '.' && n < max) {
+			size_t sz = strlen(dir) + strlen(list[i]->d_name) + 2;
+			char *path = malloc(sz);
+
+			snprintf(path, sz, "%s/%s", dir, list[i]->d_name);
+			cases[n++] = (struct tap_case){strrchr(path, '/') + 1, fn, path};
+		}
+		free(list[i]);
+	}
+	free(list);
+	return n;
+}
+
+static inline void tap_free_data(struct tap_case *cases, int n)
+{
+	for (int i = 0; i < n; i++)
+		free((void *)cases[i].data);
+}
+
+/* The whole of a file, NUL-terminated; NULL if unreadable.  *len may be
+ * NULL. */
+static inline char *tap_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0) {
+		rewind(f);
+		buf = calloc(1, (size_t)n + 1);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		if (len)
+			*len = (size_t)n;
+	}
+	fclose(f);
+	return buf;
 }
 
 #define TAP_MAIN(cases)                                                         \

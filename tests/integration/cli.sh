@@ -20,6 +20,25 @@ like "$out" 'unknown command "frobnicate"' "and names it"
 out=$($WRAP "$B/hearth" --timeout x health 2>&1); rc=$?
 is "$rc" 2 "hearth: a bad --timeout exits 2"
 
+# hearth template validate: offline, every error with its place.
+out=$($WRAP "$B/hearth" template validate "$S/examples/hello.yaml" 2>&1); rc=$?
+is "$rc" 0 "template validate: the demo template is valid"
+like "$out" 'hello.yaml: valid \(0 warning\(s\)\)$' "and says so"
+printf 'heat_template_version: 2015-04-30\nresources:\n  a:\n    properties: {}\n  b:\n    type: [x]\nsurprise: 1\n' > "$T/bad.yaml"
+out=$($WRAP "$B/hearth" template validate "$T/bad.yaml" 2>&1); rc=$?
+is "$rc" 1 "template validate: an invalid template exits 1"
+is "$out" "$T/bad.yaml:3:3: resources.a: Each resource must contain a type key.
+$T/bad.yaml:6:11: resources.b: Resource b type type must be string
+$T/bad.yaml:7:1: The template section is invalid: surprise
+$T/bad.yaml: 3 error(s), 0 warning(s)" "every error at once, in file:line:col order"
+printf 'heat_template_version: 2015-04-30\nresources: [\n' > "$T/broken.yaml"
+out=$($WRAP "$B/hearth" template validate "$T/broken.yaml" 2>&1); rc=$?
+is "$rc" 1 "template validate: broken YAML exits 1"
+like "$out" "^$T/broken.yaml:3:1: invalid YAML: " "with the place of the fault"
+out=$($WRAP "$B/hearth" template validate "$T/nope.yaml" 2>&1); rc=$?
+is "$rc" 2 "template validate: an unreadable file exits 2"
+like "$out" 'cannot read .*nope.yaml: No such file' "saying why"
+
 port=$(free_port)
 out=$($WRAP "$B/hearth" -u "http://127.0.0.1:$port" health 2>&1); rc=$?
 is "$rc" 2 "hearth health: nothing listening exits 2"

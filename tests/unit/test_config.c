@@ -3,32 +3,11 @@
  *     error <message, with FILE standing for the yaml's path>
  * or lines of key=value that must hold after loading.  Then precedence
  * (file < environment < set), and round trips of the printers. */
-#include <dirent.h>
 #include <stdbool.h>
 
 #include "common/config.h"
 #include "daemon/settings.h"
 #include "tests/tap.h"
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
 
 static int find(const char *name)
 {
@@ -48,7 +27,7 @@ static void data_case(void)
 
 	snprintf(yaml, sizeof(yaml), "%s/hearthd.yaml", tap_data);
 	snprintf(expect_path, sizeof(expect_path), "%s/expect", tap_data);
-	expect = slurp(expect_path);
+	expect = tap_slurp(expect_path, NULL);
 	CHECK(expect != NULL);
 	if (!expect)
 		goto out;
@@ -178,7 +157,7 @@ static void print_round_trip(void)
 	CHECK(config_set(a, "redis.password", "hunter2", "t", &e) == 0);
 	config_print_yaml(a, f, false);
 	fclose(f);
-	text = slurp(path);
+	text = tap_slurp(path, NULL);
 	CHECK(text && strstr(text, "hunter2") == NULL);
 	CHECK(config_load_file(b, path, &e) == 0);
 	if (e.msg[0])
@@ -211,35 +190,10 @@ static void sample_loads(void)
 int main(void)
 {
 	struct tap_case cases[256];
-	char dirpath[1024], *names[200];
-	const char *src = getenv("HEARTH_TEST_SRCDIR");
-	struct dirent *de;
-	DIR *d;
-	int n = 0, nd = 0, rc;
+	int n = tap_data_cases("config", data_case, cases, 0, 250), rc;
 
-	snprintf(dirpath, sizeof(dirpath), "%s/tests/data/config", src ? src : ".");
-	d = opendir(dirpath);
-	if (!d) {
-		printf("Bail out! cannot open %s\n", dirpath);
+	if (n < 0)
 		return 1;
-	}
-	while ((de = readdir(d)) && nd < 200)
-		if (de->d_name[0] != '.')
-			names[nd++] = strdup(de->d_name);
-	closedir(d);
-	/* Sorted, so that case numbers are stable. */
-	for (int i = 1; i < nd; i++)
-		for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	for (int i = 0; i < nd; i++) {
-		char *path = malloc(strlen(dirpath) + strlen(names[i]) + 2);
-
-		snprintf(path, strlen(dirpath) + strlen(names[i]) + 2, "%s/%s", dirpath, names[i]);
-		cases[n++] = (struct tap_case){names[i], data_case, path};
-	}
 	cases[n++] = (struct tap_case){"file < environment < command line", precedence, NULL};
 	cases[n++] =
 		(struct tap_case){"environment errors and unknown variables", env_errors, NULL};
@@ -249,9 +203,6 @@ int main(void)
 	cases[n++] =
 		(struct tap_case){"--sample-config is valid and all defaults", sample_loads, NULL};
 	rc = tap_run(cases, n);
-	for (int i = 0; i < nd; i++) {
-		free((void *)cases[i].data);
-		free(names[i]);
-	}
+	tap_free_data(cases, n);
 	return rc;
 }

@@ -5,32 +5,8 @@
  *     node PATH LINE:COL   where the node at PATH starts
  *     key PATH LINE:COL    where the last key of PATH was written
  * with PATH like a.b[2].c.  Then limits, which need generated inputs. */
-#include <dirent.h>
-
 #include "engine/load.h"
 #include "tests/tap.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0) {
-		rewind(f);
-		buf = calloc(1, (size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (len)
-			*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
 
 /* Walks PATH; with key_of set, stops at the parent and names the key. */
 static json_t *walk(json_t *root, const char *path, json_t **parent, char *last, size_t lastsize)
@@ -64,7 +40,7 @@ static void check_marks(const struct doc *d, const char *dir)
 	char path[1024], *text, *line, *save = NULL;
 
 	snprintf(path, sizeof(path), "%s/marks", dir);
-	text = slurp(path, NULL);
+	text = tap_slurp(path, NULL);
 	if (!text)
 		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -98,17 +74,17 @@ static void data_case(void)
 	size_t len;
 
 	snprintf(in, sizeof(in), "%s/input.yaml", tap_data);
-	text = slurp(in, &len);
+	text = tap_slurp(in, &len);
 	if (!text) {
 		snprintf(in, sizeof(in), "%s/input.json", tap_data);
-		text = slurp(in, &len);
+		text = tap_slurp(in, &len);
 	}
 	CHECK(text != NULL);
 	if (!text)
 		return;
 	d = load_template(in, text, len, NULL, &e);
 	snprintf(exp, sizeof(exp), "%s/expect-error", tap_data);
-	expect = slurp(exp, NULL);
+	expect = tap_slurp(exp, NULL);
 	if (expect) {
 		char *name = strstr(expect, "NAME");
 
@@ -223,44 +199,16 @@ static void aliases_share(void)
 int main(void)
 {
 	struct tap_case cases[256];
-	char dirpath[1024], *names[200];
-	const char *src = getenv("HEARTH_TEST_SRCDIR");
-	struct dirent *de;
-	DIR *dir;
-	int n = 0, nd = 0, rc;
+	int n = tap_data_cases("load", data_case, cases, 0, 250), rc;
 
-	snprintf(dirpath, sizeof(dirpath), "%s/tests/data/load", src ? src : ".");
-	dir = opendir(dirpath);
-	if (!dir) {
-		printf("Bail out! cannot open %s\n", dirpath);
+	if (n < 0)
 		return 1;
-	}
-	while ((de = readdir(dir)) && nd < 200)
-		if (de->d_name[0] != '.')
-			names[nd++] = strdup(de->d_name);
-	closedir(dir);
-	for (int i = 1; i < nd; i++)
-		for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	for (int i = 0; i < nd; i++) {
-		size_t sz = strlen(dirpath) + strlen(names[i]) + 2;
-		char *path = malloc(sz);
-
-		snprintf(path, sz, "%s/%s", dirpath, names[i]);
-		cases[n++] = (struct tap_case){names[i], data_case, path};
-	}
 	cases[n++] = (struct tap_case){"template size limit", size_limit, NULL};
 	cases[n++] = (struct tap_case){"nesting depth limit", depth_limit, NULL};
 	cases[n++] =
 		(struct tap_case){"environments: YAML only, mapping required", environment, NULL};
 	cases[n++] = (struct tap_case){"aliases share structure", aliases_share, NULL};
 	rc = tap_run(cases, n);
-	for (int i = 0; i < nd; i++) {
-		free((void *)cases[i].data);
-		free(names[i]);
-	}
+	tap_free_data(cases, n);
 	return rc;
 }
