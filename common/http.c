@@ -485,6 +485,14 @@ int http_inflight(const struct http_server *s)
 	return atomic_load(&s->inflight);
 }
 
+int http_connections(const struct http_server *s)
+{
+	const union MHD_DaemonInfo *di =
+		MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return di ? (int)di->num_connections : 0;
+}
+
 void http_stop(struct http_server **ps)
 {
 	struct http_server *s = *ps;

@@ -46,6 +46,8 @@ const char *http_bound(const struct http_server *s);
 void http_quiesce(struct http_server *s);
 /* Requests received and not yet answered. */
 int http_inflight(const struct http_server *s);
+/* Open connections, idle ones included. */
+int http_connections(const struct http_server *s);
 /* Closes every connection and frees s. */
 void http_stop(struct http_server **s);
 

@@ -29,6 +29,7 @@
 #include "daemon/settings.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/hearth/hearthd.yaml"
+#define DRAIN_GRACE_MS 200
 
 extern char **environ;
 
@@ -403,15 +404,24 @@ static void drain(struct daemon *dm, const sigset_t *sigs, long long timeout_ms)
 		if (dm->servers[r])
 			http_quiesce(dm->servers[r]);
 	for (;;) {
+		int conns = 0;
+
 		busy = 0;
 		for (int r = 0; r < ROLE_COUNT; r++)
-			if (dm->servers[r])
+			if (dm->servers[r]) {
 				busy += http_inflight(dm->servers[r]);
-		if (busy == 0)
+				conns += http_connections(dm->servers[r]);
+			}
+		/* A request counts as in flight once its headers are parsed;
+		 * open connections get a short grace so that one whose bytes
+		 * have arrived but are not parsed yet is still answered. */
+		if (busy == 0 && (conns == 0 || waited >= DRAIN_GRACE_MS))
 			break;
 		if (waited >= timeout_ms) {
-			log_warn("main", "shutdown timeout: closing %d unfinished request(s)",
-				 busy);
+			if (busy)
+				log_warn("main",
+					 "shutdown timeout: closing %d unfinished request(s)",
+					 busy);
 			break;
 		}
 		{

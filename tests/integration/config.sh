@@ -83,7 +83,7 @@ like "$out" "signal.listen and api.listen are both 127.0.0.1:9|api.listen" "nami
 # Without permission (as nobody) on the state directory's parent.
 mkdir -m 0700 "$T/private"
 if setpriv --reuid=65534 --regid=65534 --clear-groups "$B/hearthd" --version >/dev/null 2>&1; then
-	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $WRAP "$B/hearthd" \
+	out=$(TMPDIR=/tmp setpriv --reuid=65534 --regid=65534 --clear-groups $WRAP "$B/hearthd" \
 		--state-dir "$T/private/state" 2>&1); rc=$?
 	is "$rc" 1 "a state directory without permission exits 1"
 	like "$out" "cannot create state directory $T/private/state: Permission denied" "with the reason"

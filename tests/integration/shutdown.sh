@@ -30,6 +30,8 @@ PY
 python3 "$T/slow.py" "$hostport" "$T/go" > "$T/slow.out" 2>&1 &
 slow=$!
 wait_for "$(secs 5)" test -e "$T/go.started"
+inflight() { curl -s "$ENG/metrics" | grep -q "hearth_http_inflight{listener=\"$hostport\"} 1"; }
+check "the slow request is in flight (metrics)" wait_for "$(secs 5)" inflight
 
 wrk -t2 -c64 -d"$(secs 4)"s "$API/healthz" > "$T/wrk.out" 2>&1 &
 load=$!
@@ -65,6 +67,8 @@ python3 "$T/slow.py" "${API#http://}" "$T/go" > "$T/slow2.out" 2>&1 &
 slow=$!
 _pids+=("$slow")
 wait_for "$(secs 5)" test -e "$T/go.started"
+inflight() { curl -s "$ENG/metrics" | grep -q "hearth_http_inflight{listener=\"${API#http://}\"} 1"; }
+check "the slow request is in flight (metrics)" wait_for "$(secs 5)" inflight
 kill -TERM "$HD_PID"
 sleep 0.5
 kill -INT "$HD_PID"
