@@ -171,6 +171,22 @@ static void environment(void)
 		CHECK(json_integer_value(json_object_get(json_object_get(doc_root(d), "parameters"),
 							 "key")) == 10);
 	doc_free(&d);
+	{
+		/* A real environment: the tutorial's resource_registry. */
+		const char *src = getenv("HEARTH_TEST_SRCDIR");
+		char path[1024];
+		size_t len;
+		char *text;
+
+		snprintf(path, sizeof(path), "%s/tests/data/reference/heat-tutorial/lib/env.yaml",
+			 src ? src : ".");
+		text = tap_slurp(path, &len);
+		CHECK(text != NULL);
+		d = text ? load_environment(path, text, len, NULL, &e) : NULL;
+		CHECK(d && json_is_object(json_object_get(doc_root(d), "resource_registry")));
+		doc_free(&d);
+		free(text);
+	}
 	CHECK(load_environment("env.yaml", "[1]", 3, NULL, &e) == NULL);
 	CHECK_STR(e.msg, "env.yaml:1:1: The environment is not a valid YAML mapping data type.");
 }
