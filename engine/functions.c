@@ -1,0 +1,241 @@
+/* The function table and the scan (see functions.h). */
+#include "engine/functions.h"
+
+#include <string.h>
+
+/* A function exists from `since` and, if `removed` is set, is refused from
+ * that version on (the CFN functions). */
+struct fn_row {
+	const char *name;
+	enum hot_version since;
+	int removed; /* a version, or -1 */
+};
+
+#define ALWAYS HOT_2013_05_23
+static const struct fn_row fn_table[] = {
+	{"get_param", ALWAYS, -1},
+	{"get_resource", ALWAYS, -1},
+	{"get_attr", ALWAYS, -1},
+	{"get_file", ALWAYS, -1},
+	{"resource_facade", ALWAYS, -1},
+	{"list_join", ALWAYS, -1},
+	{"str_replace", ALWAYS, -1},
+	{"repeat", HOT_2015_04_30, -1},
+	{"digest", HOT_2015_04_30, -1},
+	{"str_split", HOT_2015_10_15, -1},
+	{"map_merge", HOT_2016_04_08, -1},
+	{"map_replace", HOT_2016_10_14, -1},
+	{"yaql", HOT_2016_10_14, -1},
+	{"if", HOT_2016_10_14, -1},
+	{"filter", HOT_2017_02_24, -1},
+	{"str_replace_strict", HOT_2017_02_24, -1},
+	{"make_url", HOT_2017_09_01, -1},
+	{"list_concat", HOT_2017_09_01, -1},
+	{"list_concat_unique", HOT_2017_09_01, -1},
+	{"str_replace_vstrict", HOT_2017_09_01, -1},
+	{"contains", HOT_2017_09_01, -1},
+	{"Fn::Select", ALWAYS, HOT_2015_10_15},
+	{"Fn::GetAZs", ALWAYS, HOT_2014_10_16},
+	{"Ref", ALWAYS, HOT_2014_10_16},
+	{"Fn::Join", ALWAYS, HOT_2014_10_16},
+	{"Fn::Split", ALWAYS, HOT_2014_10_16},
+	{"Fn::Replace", ALWAYS, HOT_2014_10_16},
+	{"Fn::Base64", ALWAYS, HOT_2014_10_16},
+	{"Fn::MemberListToMap", ALWAYS, HOT_2014_10_16},
+	{"Fn::ResourceFacade", ALWAYS, HOT_2014_10_16},
+};
+
+/* Functions only of the conditions grammar: data anywhere else. */
+static const char *const condition_only[] = {"equals", "not", "and", "or", NULL};
+
+static const struct fn_row *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(fn_table) / sizeof(fn_table[0]); i++)
+		if (strcmp(fn_table[i].name, name) == 0)
+			return &fn_table[i];
+	return NULL;
+}
+
+enum fn_status fn_lookup(const char *name, enum hot_version v, int *since)
+{
+	const struct fn_row *f = find(name);
+
+	*since = -1;
+	if (!f)
+		return FN_NONE;
+	if (f->removed >= 0 && (int)v >= f->removed)
+		return FN_REMOVED;
+	if (v < f->since) {
+		*since = (int)f->since;
+		return FN_NONE;
+	}
+	return FN_AVAILABLE;
+}
+
+/* Levenshtein distance, capped: enough to spot "get_parm". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[32];
+
+	if (la >= 32 || lb >= 32)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The available function a one-key map's key probably meant, or NULL. */
+static const char *misspelt(const char *name, enum hot_version v)
+{
+	size_t len = strlen(name);
+
+	if (len < 5 || strchr(name, ' '))
+		return NULL;
+	for (size_t i = 0; i < sizeof(fn_table) / sizeof(fn_table[0]); i++) {
+		const struct fn_row *f = &fn_table[i];
+
+		if (v >= f->since && (f->removed < 0 || (int)v < f->removed) &&
+		    distance(name, f->name) <= (len < 8 ? 1 : 2))
+			return f->name;
+	}
+	return NULL;
+}
+
+struct scan {
+	const struct doc *d;
+	enum hot_version v;
+	struct diags *dg;
+	int errors;
+};
+
+static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int depth);
+
+static void walk_children(struct scan *s, json_t *node, const char *path, bool quiet, int depth)
+{
+	char sub[1024];
+	const char *k;
+	json_t *child;
+	size_t i;
+
+	if (json_is_object(node)) {
+		json_object_foreach(node, k, child)
+		{
+			snprintf(sub, sizeof(sub), "%s.%s", path, k);
+			walk(s, child, sub, quiet, depth + 1);
+		}
+	} else if (json_is_array(node)) {
+		json_array_foreach(node, i, child)
+		{
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			walk(s, child, sub, quiet, depth + 1);
+		}
+	}
+}
+
+/* quiet: inside a branch of `if`, which Heat parses only when chosen, so
+ * errors there would refuse templates Heat accepts; they become warnings. */
+static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int depth)
+{
+	const char *name, *guess;
+	enum fn_status st;
+	char sub[1024];
+	int since;
+
+	/* Aliases share nodes, so a document can be a deep DAG; the loader
+	 * already bounds the depth of the tree itself. */
+	if (depth > 512)
+		return;
+	if (!json_is_object(node) || json_object_size(node) != 1) {
+		walk_children(s, node, path, quiet, depth);
+		return;
+	}
+	name = json_object_iter_key(json_object_iter(node));
+	snprintf(sub, sizeof(sub), "%s.%s", path, name);
+	st = fn_lookup(name, s->v, &since);
+	if (st == FN_REMOVED) {
+		diag_add_key(s->dg, quiet ? DIAG_WARNING : DIAG_ERROR, s->d, node, name, sub,
+			     "The template version is invalid: The function %s is not supported in "
+			     "this version of HOT.",
+			     name);
+		s->errors += !quiet;
+	} else if (st == FN_AVAILABLE && strcmp(name, "yaql") == 0) {
+		diag_add_key(s->dg, quiet ? DIAG_WARNING : DIAG_ERROR, s->d, node, name, sub,
+			     "yaql is not supported by Hearth yet");
+		s->errors += !quiet;
+	} else if (st == FN_NONE && since >= 0) {
+		diag_add_key(
+			s->dg, DIAG_WARNING, s->d, node, name, sub,
+			"%s is a function only from heat_template_version %s; in a template of "
+			"version %s it is plain data",
+			name, version_name((enum hot_version)since), version_name(s->v));
+	} else if (st == FN_NONE) {
+		for (const char *const *c = condition_only; *c; c++)
+			if (strcmp(name, *c) == 0)
+				diag_add_key(s->dg, DIAG_WARNING, s->d, node, name, sub,
+					     "%s is a condition function: outside conditions it is "
+					     "plain data",
+					     name);
+		if ((guess = misspelt(name, s->v)))
+			diag_add_key(
+				s->dg, DIAG_WARNING, s->d, node, name, sub,
+				"%s is no function and is kept as plain data; did you mean %s?",
+				name, guess);
+	}
+	if (st == FN_AVAILABLE && strcmp(name, "if") == 0) {
+		walk(s, json_object_get(node, name), sub, true, depth + 1);
+		return;
+	}
+	walk_children(s, node, path, quiet, depth);
+}
+
+int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
+{
+	static const char *const resource_parts[] = {
+		"properties", "metadata", "deletion_policy", "update_policy", "external_id", NULL};
+	struct scan s = {d, v, dg, 0};
+	json_t *root = doc_root(d), *section, *item;
+	const char *name;
+	char path[1024];
+
+	section = json_object_get(root, "resources");
+	if (json_is_object(section))
+		json_object_foreach(section, name, item)
+		{
+			if (!json_is_object(item))
+				continue;
+			for (const char *const *p = resource_parts; *p; p++) {
+				json_t *part = json_object_get(item, *p);
+
+				snprintf(path, sizeof(path), "resources.%s.%s", name, *p);
+				if (part)
+					walk(&s, part, path, false, 0);
+			}
+		}
+	section = json_object_get(root, "outputs");
+	if (json_is_object(section))
+		json_object_foreach(section, name, item)
+		{
+			json_t *value =
+				json_is_object(item) ? json_object_get(item, "value") : NULL;
+
+			snprintf(path, sizeof(path), "outputs.%s.value", name);
+			if (value)
+				walk(&s, value, path, false, 0);
+		}
+	return s.errors;
+}
