@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "common/net.h"
+#include "common/text.h"
 #include "common/yamlerr.h"
 
 struct cfg_val {
@@ -244,31 +245,6 @@ void config_free(struct config **pcfg)
 	*pcfg = NULL;
 }
 
-/* Levenshtein distance, for "did you mean". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (lb >= 64)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
 static void unknown_key(const struct config *cfg, const char *name, const char *origin,
 			struct herr *e)
 {
@@ -276,7 +252,7 @@ static void unknown_key(const struct config *cfg, const char *name, const char *
 	size_t bestd = 3;
 
 	for (int i = 0; i < cfg->n; i++) {
-		size_t d = edit_distance(name, cfg->keys[i].name);
+		size_t d = text_distance(name, cfg->keys[i].name);
 		if (d < bestd) {
 			bestd = d;
 			best = cfg->keys[i].name;

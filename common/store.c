@@ -404,8 +404,14 @@ struct store_reply *store_cmdv(struct herr *e, ...)
 	va_list ap;
 
 	va_start(ap, e);
-	while ((a = va_arg(ap, const char *)) && argc < MAX_ARGS)
+	while ((a = va_arg(ap, const char *))) {
+		if (argc == MAX_ARGS) {
+			va_end(ap);
+			herr_set(e, HERR_INVALID, "redis: more than %d arguments", MAX_ARGS);
+			return NULL;
+		}
 		argv[argc++] = a;
+	}
 	va_end(ap);
 	return store_cmd(argc, argv, NULL, e);
 }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "common/text.h"
+
 /* A function exists from `since` and, if `removed` is set, is refused from
  * that version on (the CFN functions). */
 struct fn_row {
@@ -72,33 +74,6 @@ enum fn_status fn_lookup(const char *name, enum hot_version v, int *since)
 	return FN_AVAILABLE;
 }
 
-/* Levenshtein distance, capped: enough to spot "get_parm". */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[32];
-
-	if (la >= 32 || lb >= 32)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
 /* The available function a one-key map's key probably meant, or NULL. */
 static const char *misspelt(const char *name, enum hot_version v)
 {
@@ -110,7 +85,7 @@ static const char *misspelt(const char *name, enum hot_version v)
 		const struct fn_row *f = &fn_table[i];
 
 		if (v >= f->since && (f->removed < 0 || (int)v < f->removed) &&
-		    distance(name, f->name) <= (len < 8 ? 1 : 2))
+		    text_distance(name, f->name) <= (len < 8 ? 1 : 2))
 			return f->name;
 	}
 	return NULL;

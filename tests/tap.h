@@ -81,36 +81,46 @@ static inline int tap_run(const struct tap_case *cases, int n)
 	return bad ? 1 : 0;
 }
 
-/* Adds one case per folder under $HEARTH_TEST_SRCDIR/tests/data/<area>, in
- * name order, each running fn with tap_data set to the folder's path (free
- * them with tap_free_data).  Returns the new count, or -1 if the folder
- * cannot be read. */
-static inline int tap_data_cases(const char *area, void (*fn)(void), struct tap_case *cases, int n,
-				 int max)
+/* Adds one case per entry of $HEARTH_TEST_SRCDIR/tests/data/<sub> that
+ * want() accepts (NULL: every entry not starting with a dot), in name
+ * order, each running fn with tap_data set to the entry's path and named
+ * by the path below tests/data.  Free the paths with tap_free_data.
+ * Returns the new count, or -1 if the folder cannot be read. */
+static inline int tap_dir_cases(const char *sub, int (*want)(const char *name), void (*fn)(void),
+				struct tap_case *cases, int n, int max)
 {
 	const char *src = getenv("HEARTH_TEST_SRCDIR");
 	char dir[1024];
 	struct dirent **list;
 	int k;
 
-	snprintf(dir, sizeof(dir), "%s/tests/data/%s", src ? src : ".", area);
+	snprintf(dir, sizeof(dir), "%s/tests/data/%s", src ? src : ".", sub);
 	k = scandir(dir, &list, NULL, alphasort);
 	if (k < 0) {
 		printf("Bail out! cannot read %s\n", dir);
 		return -1;
 	}
 	for (int i = 0; i < k; i++) {
-		if (list[i]->d_name[0] != '.' && n < max) {
-			size_t sz = strlen(dir) + strlen(list[i]->d_name) + 2;
+		const char *name = list[i]->d_name;
+
+		if (name[0] != '.' && (!want || want(name)) && n < max) {
+			size_t sz = strlen(dir) + strlen(name) + 2;
 			char *path = malloc(sz);
 
-			snprintf(path, sz, "%s/%s", dir, list[i]->d_name);
-			cases[n++] = (struct tap_case){strrchr(path, '/') + 1, fn, path};
+			snprintf(path, sz, "%s/%s", dir, name);
+			cases[n++] = (struct tap_case){strstr(path, "/tests/data/") + 12, fn, path};
 		}
 		free(list[i]);
 	}
 	free(list);
 	return n;
+}
+
+/* Every folder of tests/data/<area> as a case. */
+static inline int tap_data_cases(const char *area, void (*fn)(void), struct tap_case *cases, int n,
+				 int max)
+{
+	return tap_dir_cases(area, NULL, fn, cases, n, max);
 }
 
 static inline void tap_free_data(struct tap_case *cases, int n)

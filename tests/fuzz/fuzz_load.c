@@ -1,8 +1,9 @@
-/* Fuzz target: the template loader (JSON first, then YAML), and a walk of
- * the result asking for every node's mark. */
+/* Fuzz target: the template loader (JSON first, then YAML), a walk of the
+ * result asking for every node's mark, and validation. */
 #include <stdlib.h>
 
 #include "engine/load.h"
+#include "engine/validate.h"
 #include "tests/fuzz/fuzz.h"
 
 static void walk(const struct doc *d, json_t *node, int depth)
@@ -38,6 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!json_is_object(doc_root(d)))
 		abort();
 	walk(d, doc_root(d), 0);
+	{
+		struct diags *dg = diags_new();
+		int errors = validate_template(d, dg);
+
+		if (errors != diags_count(dg, DIAG_ERROR))
+			abort();
+		for (int i = 0; i < diags_total(dg); i++)
+			if (!diags_line(dg, i))
+				abort();
+		diags_free(&dg);
+	}
 	doc_free(&d);
 	return 0;
 }

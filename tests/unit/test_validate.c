@@ -73,38 +73,12 @@ static void reference_valid(void)
 	free(text);
 }
 
-/* Adds a reference_valid case per template in one reference folder. */
-static int reference_cases(const char *sub, struct tap_case *cases, int n, int max)
+/* Templates, not environments. */
+static int is_template(const char *name)
 {
-	const char *src = getenv("HEARTH_TEST_SRCDIR");
-	char dir[1024];
-	struct dirent **list;
-	int k;
+	size_t len = strlen(name);
 
-	snprintf(dir, sizeof(dir), "%s/tests/data/reference/%s", src ? src : ".", sub);
-	k = scandir(dir, &list, NULL, alphasort);
-	if (k < 0) {
-		printf("Bail out! cannot read %s\n", dir);
-		return -1;
-	}
-	for (int i = 0; i < k; i++) {
-		const char *name = list[i]->d_name;
-		size_t len = strlen(name);
-
-		/* Environments are not templates. */
-		if (len > 5 && strcmp(name + len - 5, ".yaml") == 0 &&
-		    strcmp(name, "env.yaml") != 0 && n < max) {
-			size_t sz = strlen(dir) + len + 2;
-			char *path = malloc(sz);
-
-			snprintf(path, sz, "%s/%s", dir, name);
-			cases[n++] = (struct tap_case){strstr(path, "reference/") + 10,
-						       reference_valid, path};
-		}
-		free(list[i]);
-	}
-	free(list);
-	return n;
+	return len > 5 && strcmp(name + len - 5, ".yaml") == 0 && strcmp(name, "env.yaml") != 0;
 }
 
 int main(void)
@@ -112,8 +86,11 @@ int main(void)
 	struct tap_case cases[512];
 	int n = tap_data_cases("validate", data_case, cases, 0, 512), rc;
 
-	if (n < 0 || (n = reference_cases("heat-tutorial", cases, n, 512)) < 0 ||
-	    (n = reference_cases("heat-tutorial/lib", cases, n, 512)) < 0)
+	if (n < 0 ||
+	    (n = tap_dir_cases("reference/heat-tutorial", is_template, reference_valid, cases, n,
+			       512)) < 0 ||
+	    (n = tap_dir_cases("reference/heat-tutorial/lib", is_template, reference_valid, cases,
+			       n, 512)) < 0)
 		return 1;
 	rc = tap_run(cases, n);
 	tap_free_data(cases, n);

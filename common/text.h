@@ -1,0 +1,11 @@
+/* Small text helpers shared by the parsers. */
+#ifndef HEARTH_TEXT_H
+#define HEARTH_TEXT_H
+
+#include <stddef.h>
+
+/* Levenshtein distance between a and b, for "did you mean" hints; words of
+ * 64 bytes or more count as far apart ((size_t)-1). */
+size_t text_distance(const char *a, const char *b);
+
+#endif
