@@ -2,6 +2,7 @@
 #include "engine/validate.h"
 
 #include "engine/functions.h"
+#include "engine/graph.h"
 #include "engine/sections.h"
 #include "engine/version.h"
 
@@ -13,5 +14,12 @@ int validate_template(const struct doc *d, struct diags *dg)
 		return diags_count(dg, DIAG_ERROR);
 	sections_check(d, (enum hot_version)v, dg);
 	fn_scan(d, (enum hot_version)v, dg);
+	{
+		struct graph *g = graph_build(d, (enum hot_version)v, dg);
+
+		if (!g)
+			diag_add(dg, DIAG_ERROR, d, doc_root(d), NULL, NULL, "out of memory");
+		graph_free(&g);
+	}
 	return diags_count(dg, DIAG_ERROR);
 }

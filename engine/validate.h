@@ -6,7 +6,8 @@
 #include "engine/load.h"
 
 /* Adds the template's errors and warnings to dg; returns the number of
- * errors.  Today: version and shape (sections, resources, outputs). */
+ * errors.  Today: version, shape (sections, resources, outputs), the
+ * functions each version knows, and references and cycles. */
 int validate_template(const struct doc *d, struct diags *dg);
 
 #endif

@@ -2,6 +2,7 @@
  * template.yaml and an "expect" file: the findings, one per line, in
  * file:line:col order, with NAME standing for the template's path; an
  * empty expect means the template is valid. */
+#include "engine/graph.h"
 #include "engine/validate.h"
 #include "tests/tap.h"
 
@@ -73,6 +74,69 @@ static void reference_valid(void)
 	free(text);
 }
 
+/* Batches: independent resources together, each after what it requires;
+ * a long chain stays linear (no recursion). */
+static void batches(void)
+{
+	const char *text = "heat_template_version: 2016-10-14\n"
+			   "resources:\n"
+			   "  db: {type: OS::Heat::None}\n"
+			   "  net: {type: OS::Heat::None}\n"
+			   "  web: {type: OS::Heat::None, depends_on: [db, net]}\n"
+			   "  lb:\n"
+			   "    type: OS::Heat::Value\n"
+			   "    properties: {value: {get_attr: [web, value]}}\n"
+			   "  mon: {type: OS::Heat::None, depends_on: net}\n";
+	struct herr e = HERR_INIT;
+	struct diags *dg = diags_new();
+	struct doc *d = load_template("t.yaml", text, strlen(text), NULL, &e);
+	struct graph *g = d ? graph_build(d, HOT_2016_10_14, dg) : NULL;
+	int batch[5], nb;
+	const int *deps;
+	char *chain;
+	size_t n = 0, cap = 20000 * 64;
+
+	CHECK(g != NULL && diags_total(dg) == 0);
+	if (!g)
+		goto out;
+	/* Numbered in name order: db, lb, mon, net, web. */
+	CHECK_STR(graph_name(g, 0), "db");
+	CHECK_STR(graph_name(g, 4), "web");
+	nb = graph_batches(g, batch);
+	CHECK(nb == 3);
+	CHECK(batch[0] == 0 && batch[3] == 0); /* db, net */
+	CHECK(batch[2] == 1 && batch[4] == 1); /* mon, web */
+	CHECK(batch[1] == 2);                  /* lb */
+	CHECK(graph_requires(g, 4, &deps) == 2 && deps[0] == 0 && deps[1] == 3);
+	graph_free(&g);
+	doc_free(&d);
+
+	/* A chain of 20,000. */
+	chain = malloc(cap);
+	n += (size_t)snprintf(chain + n, cap - n,
+			      "heat_template_version: 2013-05-23\nresources:\n");
+	for (int i = 0; i < 20000; i++)
+		n += (size_t)snprintf(chain + n, cap - n,
+				      i ? "  r%05d: {type: OS::Heat::None, depends_on: r%05d}\n"
+					: "  r%05d: {type: OS::Heat::None}\n",
+				      i, i - 1);
+	d = load_template("chain.yaml", chain, n, &(struct load_limits){cap, 512}, &e);
+	g = d ? graph_build(d, HOT_2013_05_23, dg) : NULL;
+	CHECK(g != NULL);
+	if (g) {
+		int *b = malloc(20000 * sizeof(int));
+
+		CHECK(graph_batches(g, b) == 20000);
+		CHECK(b[19999] == 19999);
+		free(b);
+	}
+	free(chain);
+out:
+	graph_free(&g);
+	doc_free(&d);
+	diags_free(&dg);
+}
+
 /* Templates, not environments. */
 static int is_template(const char *name)
 {
@@ -92,6 +156,7 @@ int main(void)
 	    (n = tap_dir_cases("reference/heat-tutorial/lib", is_template, reference_valid, cases,
 			       n, 512)) < 0)
 		return 1;
+	cases[n++] = (struct tap_case){"graph batches, and a chain of 20,000", batches, NULL};
 	rc = tap_run(cases, n);
 	tap_free_data(cases, n);
 	return rc;

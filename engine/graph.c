@@ -1,0 +1,392 @@
+/* The dependency graph (see graph.h).
+ *
+ * Resources are numbered in name order, so output and batches are stable.
+ * Every step is linear in the template's size: one walk of the function
+ * places, Kahn's algorithm for the batches, and one walk per cycle to name
+ * it. */
+#include "engine/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/functions.h"
+
+struct node {
+	const char *name;
+	json_t *def;
+	int *deps;
+	int ndeps, cap;
+};
+
+struct graph {
+	struct node *nodes;
+	int n;
+	json_t *index; /* name -> integer index */
+	int cycles;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct node *)a)->name, ((const struct node *)b)->name);
+}
+
+static int find(const struct graph *g, const char *name)
+{
+	json_t *i = json_object_get(g->index, name);
+
+	return i ? (int)json_integer_value(i) : -1;
+}
+
+static int add_edge(struct node *from, int to)
+{
+	for (int i = 0; i < from->ndeps; i++)
+		if (from->deps[i] == to)
+			return 0;
+	if (from->ndeps == from->cap) {
+		int cap = from->cap ? from->cap * 2 : 4;
+		int *d = realloc(from->deps, (size_t)cap * sizeof(*d));
+
+		if (!d)
+			return -1;
+		from->deps = d;
+		from->cap = cap;
+	}
+	from->deps[from->ndeps++] = to;
+	return 0;
+}
+
+struct walk {
+	struct graph *g;
+	const struct doc *d;
+	enum hot_version v;
+	struct diags *dg;
+	int from;          /* the resource whose parts are walked; -1 for outputs */
+	const char *where; /* Heat's "(in a.Properties.x)" text */
+	int oom;
+};
+
+/* A reference to name from w->from: an edge, or a finding. */
+static void reference(struct walk *w, json_t *fn, const char *fname, const char *name,
+		      const char *path)
+{
+	int to = find(w->g, name);
+
+	if (to < 0) {
+		diag_add_key(
+			w->dg, w->from < 0 ? DIAG_WARNING : DIAG_ERROR, w->d, fn, fname, path,
+			"The specified reference \"%s\" (in %s) is incorrect.%s", name, w->where,
+			w->from < 0 ? " (Heat reports this only when the output is read)" : "");
+		return;
+	}
+	if (w->from >= 0 && add_edge(&w->g->nodes[w->from], to) < 0)
+		w->oom = 1;
+}
+
+static void walk(struct walk *w, json_t *node, const char *path, int depth)
+{
+	char sub[1024];
+	const char *k;
+	json_t *child;
+	size_t i;
+	int since;
+
+	if (depth > 512)
+		return;
+	if (json_is_object(node) && json_object_size(node) == 1) {
+		const char *fname = json_object_iter_key(json_object_iter(node));
+		json_t *arg = json_object_get(node, fname);
+
+		if (fn_lookup(fname, w->v, &since) == FN_AVAILABLE) {
+			snprintf(sub, sizeof(sub), "%s.%s", path, fname);
+			/* `if` branches count once conditions are evaluated. */
+			if (strcmp(fname, "if") == 0)
+				return;
+			if (strcmp(fname, "get_resource") == 0 && json_is_string(arg))
+				reference(w, node, fname, json_string_value(arg), sub);
+			else if (strcmp(fname, "get_attr") == 0 && json_is_array(arg) &&
+				 json_is_string(json_array_get(arg, 0)))
+				reference(w, node, fname, json_string_value(json_array_get(arg, 0)),
+					  sub);
+		}
+	}
+	if (json_is_object(node)) {
+		json_object_foreach(node, k, child)
+		{
+			snprintf(sub, sizeof(sub), "%s.%s", path, k);
+			walk(w, child, sub, depth + 1);
+		}
+	} else if (json_is_array(node)) {
+		json_array_foreach(node, i, child)
+		{
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			walk(w, child, sub, depth + 1);
+		}
+	}
+}
+
+/* Walks one part (properties or metadata) of resource i. */
+static void walk_part(struct walk *w, int i, const char *part, const char *heat_part)
+{
+	json_t *p = json_object_get(w->g->nodes[i].def, part), *child;
+	char path[1024], where[1024];
+	const char *k;
+
+	if (!json_is_object(p))
+		return;
+	w->from = i;
+	json_object_foreach(p, k, child)
+	{
+		snprintf(path, sizeof(path), "resources.%s.%s.%s", w->g->nodes[i].name, part, k);
+		snprintf(where, sizeof(where), "%s.%s.%s", w->g->nodes[i].name, heat_part, k);
+		w->where = where;
+		walk(w, child, path, 0);
+	}
+}
+
+static void depends_on(struct walk *w, int i)
+{
+	struct node *nd = &w->g->nodes[i];
+	json_t *dep = json_object_get(nd->def, "depends_on"), *item;
+	char path[512];
+	size_t k;
+
+	snprintf(path, sizeof(path), "resources.%s.depends_on", nd->name);
+	w->from = i;
+	w->where = nd->name;
+	if (json_is_string(dep)) {
+		reference(w, nd->def, "depends_on", json_string_value(dep), path);
+	} else if (json_is_array(dep)) {
+		json_array_foreach(dep, k, item)
+		{
+			if (!json_is_string(item))
+				continue; /* a shape error, reported by sections_check */
+			if (find(w->g, json_string_value(item)) < 0)
+				diag_add(w->dg, DIAG_ERROR, w->d, item, NULL, path,
+					 "The specified reference \"%s\" (in %s) is incorrect.",
+					 json_string_value(item), nd->name);
+			else if (add_edge(nd, find(w->g, json_string_value(item))) < 0)
+				w->oom = 1;
+		}
+	}
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Names each cycle among the resources Kahn's algorithm could not place:
+ * every such resource has a requirement that is also unplaced, so walking
+ * those requirements must come back to a resource seen on the same walk. */
+static void report_cycles(struct graph *g, const int *batch, const struct doc *d, struct diags *dg)
+{
+	int *seen = calloc((size_t)g->n, sizeof(int)), *path = malloc((size_t)g->n * sizeof(int));
+	json_t *resources = json_object_get(doc_root(d), "resources");
+
+	if (!seen || !path)
+		goto out;
+	for (int start = 0; start < g->n; start++) {
+		int len = 0, cur = start;
+
+		if (batch[start] >= 0 || seen[start])
+			continue;
+		/* seen: 0 never, start+1 on this walk, -1 on an earlier walk */
+		while (!seen[cur]) {
+			seen[cur] = start + 1;
+			path[len++] = cur;
+			for (int k = 0; k < g->nodes[cur].ndeps; k++)
+				if (batch[g->nodes[cur].deps[k]] < 0) {
+					cur = g->nodes[cur].deps[k];
+					break;
+				}
+		}
+		if (seen[cur] == start + 1) {
+			char text[2048];
+			size_t n = 0;
+			int from = 0;
+
+			while (path[from] != cur)
+				from++;
+			for (int k = from; k < len && n < sizeof(text); k++)
+				n += (size_t)snprintf(text + n, sizeof(text) - n, "%s -> ",
+						      g->nodes[path[k]].name);
+			if (n < sizeof(text))
+				snprintf(text + n, sizeof(text) - n, "%s", g->nodes[cur].name);
+			diag_add_key(dg, DIAG_ERROR, d, resources, g->nodes[cur].name, "resources",
+				     "Circular Dependency Found: %s", text);
+			g->cycles++;
+		}
+		for (int k = 0; k < len; k++)
+			seen[path[k]] = -1;
+	}
+out:
+	free(seen);
+	free(path);
+}
+
+int graph_batches(const struct graph *g, int *batch)
+{
+	int *waiting = calloc((size_t)g->n + 1, sizeof(int)), *queue = NULL, *next = NULL;
+	int **users = NULL, *nusers = NULL, placed = 0, nb = 0, qn = 0;
+
+	for (int i = 0; i < g->n; i++)
+		batch[i] = -1;
+	/* Reverse edges: who requires each resource. */
+	users = calloc((size_t)g->n + 1, sizeof(*users));
+	nusers = calloc((size_t)g->n + 1, sizeof(int));
+	queue = malloc(((size_t)g->n + 1) * sizeof(int));
+	next = malloc(((size_t)g->n + 1) * sizeof(int));
+	if (!waiting || !users || !nusers || !queue || !next) {
+		nb = -2;
+		goto out;
+	}
+	for (int i = 0; i < g->n; i++) {
+		waiting[i] = g->nodes[i].ndeps;
+		for (int k = 0; k < g->nodes[i].ndeps; k++)
+			nusers[g->nodes[i].deps[k]]++;
+	}
+	for (int i = 0; i < g->n; i++) {
+		users[i] = malloc(((size_t)nusers[i] + 1) * sizeof(int));
+		if (!users[i]) {
+			nb = -2;
+			goto out;
+		}
+		nusers[i] = 0;
+	}
+	for (int i = 0; i < g->n; i++)
+		for (int k = 0; k < g->nodes[i].ndeps; k++) {
+			int dep = g->nodes[i].deps[k];
+			users[dep][nusers[dep]++] = i;
+		}
+	for (int i = 0; i < g->n; i++)
+		if (waiting[i] == 0)
+			queue[qn++] = i;
+	while (qn) {
+		int nn = 0;
+
+		for (int q = 0; q < qn; q++) {
+			int r = queue[q];
+
+			batch[r] = nb;
+			placed++;
+			for (int k = 0; k < nusers[r]; k++)
+				if (--waiting[users[r][k]] == 0)
+					next[nn++] = users[r][k];
+		}
+		nb++;
+		memcpy(queue, next, (size_t)nn * sizeof(int));
+		qn = nn;
+	}
+	if (placed < g->n)
+		nb = -1;
+out:
+	if (users)
+		for (int i = 0; i < g->n; i++)
+			free(users[i]);
+	free(users);
+	free(nusers);
+	free(waiting);
+	free(queue);
+	free(next);
+	return nb;
+}
+
+struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags *dg)
+{
+	struct graph *g = calloc(1, sizeof(*g));
+	json_t *resources = json_object_get(doc_root(d), "resources"), *def, *outputs;
+	struct walk w = {.d = d, .v = v, .dg = dg};
+	const char *name;
+	int *batch = NULL;
+
+	if (!g || !(g->index = json_object()))
+		goto fail;
+	w.g = g;
+	if (json_is_object(resources)) {
+		g->nodes = calloc(json_object_size(resources) + 1, sizeof(*g->nodes));
+		if (!g->nodes)
+			goto fail;
+		json_object_foreach(resources, name, def)
+		{
+			if (!json_is_object(def))
+				continue; /* a shape error, reported by sections_check */
+			g->nodes[g->n].name = name;
+			g->nodes[g->n++].def = def;
+		}
+	}
+	if (g->n > 1)
+		qsort(g->nodes, (size_t)g->n, sizeof(*g->nodes), by_name);
+	for (int i = 0; i < g->n; i++)
+		if (json_object_set_new(g->index, g->nodes[i].name, json_integer(i)) < 0)
+			goto fail;
+	for (int i = 0; i < g->n; i++) {
+		walk_part(&w, i, "properties", "Properties");
+		walk_part(&w, i, "metadata", "Metadata");
+		depends_on(&w, i);
+	}
+	outputs = json_object_get(doc_root(d), "outputs");
+	if (json_is_object(outputs)) {
+		json_object_foreach(outputs, name, def)
+		{
+			char path[512];
+
+			if (!json_is_object(def) || !json_object_get(def, "value"))
+				continue;
+			snprintf(path, sizeof(path), "outputs.%s.value", name);
+			w.from = -1;
+			w.where = "unknown";
+			walk(&w, json_object_get(def, "value"), path, 0);
+		}
+	}
+	if (w.oom)
+		goto fail;
+	for (int i = 0; i < g->n; i++)
+		if (g->nodes[i].ndeps > 1)
+			qsort(g->nodes[i].deps, (size_t)g->nodes[i].ndeps, sizeof(int), cmp_int);
+	batch = malloc(((size_t)g->n + 1) * sizeof(int));
+	if (!batch)
+		goto fail;
+	switch (graph_batches(g, batch)) {
+	case -2:
+		goto fail;
+	case -1:
+		report_cycles(g, batch, d, dg);
+		break;
+	}
+	free(batch);
+	return g;
+fail:
+	free(batch);
+	graph_free(&g);
+	return NULL;
+}
+
+void graph_free(struct graph **pg)
+{
+	struct graph *g = *pg;
+
+	if (!g)
+		return;
+	for (int i = 0; i < g->n; i++)
+		free(g->nodes[i].deps);
+	free(g->nodes);
+	json_decref(g->index);
+	free(g);
+	*pg = NULL;
+}
+
+int graph_count(const struct graph *g)
+{
+	return g->n;
+}
+
+const char *graph_name(const struct graph *g, int i)
+{
+	return g->nodes[i].name;
+}
+
+int graph_requires(const struct graph *g, int i, const int **deps)
+{
+	*deps = g->nodes[i].deps;
+	return g->nodes[i].ndeps;
+}

@@ -1,0 +1,34 @@
+/* The dependency graph of a template's resources (hot-spec §5.1): edges
+ * from get_resource and get_attr anywhere in a resource's properties and
+ * metadata, and from depends_on.  Yields the batches in which resources
+ * can be created concurrently (and, reversed, deleted).
+ *
+ * Not yet: pruning by conditions (references inside `if` are not edges
+ * until conditions are evaluated) and the implicit network rules. */
+#ifndef HEARTH_GRAPH_H
+#define HEARTH_GRAPH_H
+
+#include "engine/diag.h"
+#include "engine/load.h"
+#include "engine/version.h"
+
+struct graph;
+
+/* Builds the graph, adding to dg an error for every reference to a
+ * resource that does not exist and for every cycle (naming the resources
+ * on it), and a warning for such references in outputs (Heat reports those
+ * only when the output is read).  NULL only when out of memory. */
+struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags *dg);
+void graph_free(struct graph **g);
+
+int graph_count(const struct graph *g);
+/* Resource i's name (borrowed). */
+const char *graph_name(const struct graph *g, int i);
+/* The resources resource i requires, as indexes, in name order. */
+int graph_requires(const struct graph *g, int i, const int **deps);
+/* batch[i] = the creation batch of resource i (0 first; -1 for resources
+ * on or behind a cycle); returns the number of batches, -1 when the graph
+ * has a cycle, -2 when out of memory. */
+int graph_batches(const struct graph *g, int *batch);
+
+#endif
