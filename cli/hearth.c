@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 
 #include "common/clock.h"
 #include "common/client.h"
+#include "engine/graph.h"
 #include "engine/validate.h"
+#include "engine/version.h"
 
 #define MAX_RESPONSE (16u << 20)
 
@@ -34,6 +37,10 @@ static void usage(FILE *out)
 	      "                    check a HOT template offline (no hearthd needed): every\n"
 	      "                    error as file:line:col: path: message; exit 0 when valid,\n"
 	      "                    1 when not, 2 when FILE cannot be read\n"
+	      "  template graph [--dot] FILE\n"
+	      "                    print the resources' dependencies and the batches in\n"
+	      "                    which they can be created concurrently (Graphviz DOT\n"
+	      "                    with --dot)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -u, --url URL     the hearthd endpoint (default $HEARTH_URL, else\n"
@@ -131,7 +138,9 @@ static char *read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-static int cmd_template_validate(const char *path)
+/* Loads and validates path; prints the findings.  Returns the doc (or
+ * NULL) and sets *rc to the exit status validate would have. */
+static struct doc *load_and_validate(const char *path, bool quiet_ok, int *rc)
 {
 	struct load_limits lim = LOAD_LIMITS_DEFAULT;
 	struct herr e = HERR_INIT;
@@ -141,20 +150,22 @@ static int cmd_template_validate(const char *path)
 	char *text = read_file(path, lim.max_size, &len);
 	int errors, warnings;
 
+	*rc = 2;
 	if (!text) {
 		fprintf(stderr, "hearth: cannot read %s: %s\n", path, strerror(errno));
-		return 2;
+		return NULL;
 	}
 	d = load_template(path, text, len, &lim, &e);
 	free(text);
 	if (!d) {
 		fprintf(stderr, "%s\n", e.msg);
-		return 1;
+		*rc = 1;
+		return NULL;
 	}
 	dg = diags_new();
 	if (!dg) {
 		doc_free(&d);
-		return 2;
+		return NULL;
 	}
 	validate_template(d, dg);
 	diags_print(dg, stderr);
@@ -162,11 +173,78 @@ static int cmd_template_validate(const char *path)
 	warnings = diags_count(dg, DIAG_WARNING);
 	if (errors)
 		fprintf(stderr, "%s: %d error(s), %d warning(s)\n", path, errors, warnings);
-	else
+	else if (!quiet_ok)
 		printf("%s: valid (%d warning(s))\n", path, warnings);
 	diags_free(&dg);
+	*rc = errors ? 1 : 0;
+	return d;
+}
+
+static int cmd_template_validate(const char *path)
+{
+	int rc;
+	struct doc *d = load_and_validate(path, false, &rc);
+
 	doc_free(&d);
-	return errors ? 1 : 0;
+	return rc;
+}
+
+static int cmd_template_graph(const char *path, bool dot)
+{
+	struct diags *dg = NULL;
+	struct graph *g = NULL;
+	int rc, nb, *batch = NULL;
+	struct doc *d = load_and_validate(path, true, &rc);
+
+	if (!d || rc != 0)
+		goto out;
+	dg = diags_new();
+	g = dg ? graph_build(d, (enum hot_version)version_detect(d, dg), dg) : NULL;
+	batch = g ? malloc(((size_t)graph_count(g) + 1) * sizeof(int)) : NULL;
+	if (!batch) {
+		rc = 2;
+		goto out;
+	}
+	nb = graph_batches(g, batch);
+	if (dot)
+		printf("digraph template {\n  rankdir=BT;\n");
+	for (int i = 0; i < graph_count(g); i++) {
+		const int *deps;
+		int n = graph_requires(g, i, &deps);
+
+		if (dot) {
+			printf("  \"%s\";\n", graph_name(g, i));
+			for (int k = 0; k < n; k++)
+				printf("  \"%s\" -> \"%s\";\n", graph_name(g, i),
+				       graph_name(g, deps[k]));
+			continue;
+		}
+		printf("%s", graph_name(g, i));
+		for (int k = 0; k < n; k++)
+			printf("%s%s", k ? ", " : " requires ", graph_name(g, deps[k]));
+		putchar('\n');
+	}
+	if (dot) {
+		puts("}");
+	} else {
+		for (int b = 0; b < nb; b++) {
+			int first = 1;
+
+			printf("batch %d:", b + 1);
+			for (int i = 0; i < graph_count(g); i++)
+				if (batch[i] == b) {
+					printf("%s%s", first ? " " : ", ", graph_name(g, i));
+					first = 0;
+				}
+			putchar('\n');
+		}
+	}
+out:
+	free(batch);
+	graph_free(&g);
+	diags_free(&dg);
+	doc_free(&d);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -231,8 +309,13 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[optind], "template") == 0 && optind + 3 == argc &&
 		   strcmp(argv[optind + 1], "validate") == 0) {
 		rc = cmd_template_validate(argv[optind + 2]);
+	} else if (strcmp(argv[optind], "template") == 0 && optind + 3 <= argc &&
+		   optind + 4 >= argc && strcmp(argv[optind + 1], "graph") == 0 &&
+		   (optind + 3 == argc || strcmp(argv[optind + 2], "--dot") == 0)) {
+		rc = cmd_template_graph(argv[argc - 1], optind + 4 == argc);
 	} else if (strcmp(argv[optind], "template") == 0) {
-		fprintf(stderr, "hearth: usage: hearth template validate FILE\n");
+		fprintf(stderr, "hearth: usage: hearth template validate FILE\n"
+				"       hearth template graph [--dot] FILE\n");
 		rc = 2;
 	} else {
 		fprintf(stderr, "hearth: unknown command \"%s\" (see --help)\n", argv[optind]);

@@ -39,6 +39,22 @@ out=$($WRAP "$B/hearth" template validate "$T/nope.yaml" 2>&1); rc=$?
 is "$rc" 2 "template validate: an unreadable file exits 2"
 like "$out" 'cannot read .*nope.yaml: No such file' "saying why"
 
+# hearth template graph: dependencies and creation batches.
+out=$($WRAP "$B/hearth" template graph "$S/tests/data/validate/ok-fan-and-chain/template.yaml" 2>&1); rc=$?
+is "$rc" 0 "template graph exits 0"
+is "$out" "net
+port requires net
+server requires net, port
+batch 1: net
+batch 2: port
+batch 3: server" "prints each resource's requirements and the batches"
+out=$($WRAP "$B/hearth" template graph --dot "$S/tests/data/validate/ok-fan-and-chain/template.yaml" 2>&1)
+like "$out" '^digraph template \{' "--dot prints Graphviz"
+like "$out" '"server" -> "port";' "with one edge per requirement"
+out=$($WRAP "$B/hearth" template graph "$S/tests/data/validate/cycle-three-and-self/template.yaml" 2>&1); rc=$?
+is "$rc" 1 "template graph: a cycle exits 1"
+like "$out" 'Circular Dependency Found: a -> b -> c -> a' "naming the resources on it"
+
 port=$(free_port)
 out=$($WRAP "$B/hearth" -u "http://127.0.0.1:$port" health 2>&1); rc=$?
 is "$rc" 2 "hearth health: nothing listening exits 2"
