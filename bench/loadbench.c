@@ -1,11 +1,13 @@
-/* Loads a template file N times with engine/load.c and prints the median
- * time in milliseconds and the peak RSS in MiB:  loadbench FILE [N] */
+/* Loads a template file N times with engine/load.c, validates it each time,
+ * and prints the median load time and the median load + validate time in
+ * milliseconds, and the peak RSS in MiB:  loadbench FILE [N] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
 #include "common/clock.h"
 #include "engine/load.h"
+#include "engine/validate.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -18,7 +20,7 @@ int main(int argc, char **argv)
 {
 	struct load_limits lim = {1u << 30, 512};
 	int n = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 7;
-	double ms[101];
+	double ms[101], total[101];
 	struct rusage ru;
 	char *text;
 	long len;
@@ -40,16 +42,25 @@ int main(int argc, char **argv)
 		uint64_t t0 = clock_now_ns();
 		struct doc *d = load_template(argv[1], text, (size_t)len, &lim, &e);
 
+		struct diags *dg = diags_new();
+
 		ms[i] = (double)(clock_now_ns() - t0) / 1e6;
 		if (!d) {
 			fprintf(stderr, "%s\n", e.msg);
 			return 1;
 		}
+		if (validate_template(d, dg) > 0) {
+			diags_print(dg, stderr);
+			return 1;
+		}
+		total[i] = (double)(clock_now_ns() - t0) / 1e6;
+		diags_free(&dg);
 		doc_free(&d);
 	}
 	qsort(ms, (size_t)n, sizeof(ms[0]), cmp);
+	qsort(total, (size_t)n, sizeof(total[0]), cmp);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("%.1f %.1f\n", ms[n / 2], (double)ru.ru_maxrss / 1024);
+	printf("%.1f %.1f %.1f\n", ms[n / 2], total[n / 2], (double)ru.ru_maxrss / 1024);
 	free(text);
 	return 0;
 }
