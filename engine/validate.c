@@ -3,6 +3,7 @@
 
 #include "engine/functions.h"
 #include "engine/graph.h"
+#include "engine/params.h"
 #include "engine/sections.h"
 #include "engine/version.h"
 
@@ -13,6 +14,7 @@ int validate_template(const struct doc *d, struct diags *dg)
 	if (v < 0)
 		return diags_count(dg, DIAG_ERROR);
 	sections_check(d, (enum hot_version)v, dg);
+	params_check(d, (enum hot_version)v, dg);
 	fn_scan(d, (enum hot_version)v, dg);
 	{
 		struct graph *g = graph_build(d, (enum hot_version)v, dg);

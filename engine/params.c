@@ -1,0 +1,640 @@
+/* Parameter schemas and defaults (see params.h).
+ *
+ * Conversions follow Heat's (hot-spec §3.2): a number accepts numeric
+ * strings, a boolean accepts Python's truth words, a json parameter
+ * accepts a JSON string, a comma_delimited_list splits a string on commas
+ * without trimming.  Constraint messages are Heat's, so are their
+ * precedence (one constraint per map, the first of modulo, range, length,
+ * allowed_values, allowed_pattern, custom_constraint) and allowed_pattern's
+ * match (anchored at the start, and the match must end at the end of the
+ * value: Python's re.match semantics, which PCRE2 shares). */
+#include "engine/params.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
+#include <math.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ptype { P_STRING, P_NUMBER, P_JSON, P_LIST, P_BOOLEAN, P_BAD };
+
+static const char *const type_names[] = {"string", "number", "json", "comma_delimited_list",
+					 "boolean"};
+
+static enum ptype type_of(const char *s)
+{
+	for (int i = 0; i < P_BAD; i++)
+		if (strcmp(s, type_names[i]) == 0)
+			return (enum ptype)i;
+	return P_BAD;
+}
+
+struct ctx {
+	const struct doc *d;
+	enum hot_version v;
+	struct diags *dg;
+	int errors;
+};
+
+#define ERR(c, obj, key, path, ...)                                                       \
+	do {                                                                              \
+		diag_add((c)->dg, DIAG_ERROR, (c)->d, (obj), (key), (path), __VA_ARGS__); \
+		(c)->errors++;                                                            \
+	} while (0)
+
+/* ------------------------------------------------------------ conversion */
+
+/* The text Python's str() gives a scalar, into buf; false for containers. */
+static bool py_str(const json_t *v, char *buf, size_t size)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		snprintf(buf, size, "%s", json_string_value(v));
+		return true;
+	case JSON_INTEGER:
+		snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return true;
+	case JSON_REAL: {
+		double r = json_real_value(v);
+
+		if (r == floor(r) && fabs(r) < 1e16)
+			snprintf(buf, size, "%.1f", r);
+		else
+			snprintf(buf, size, "%.17g", r);
+		return true;
+	}
+	case JSON_TRUE:
+		snprintf(buf, size, "True");
+		return true;
+	case JSON_FALSE:
+		snprintf(buf, size, "False");
+		return true;
+	case JSON_NULL:
+		snprintf(buf, size, "None");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A number parameter's value: int() first, then float(). */
+static json_t *to_number(const json_t *v, char *why, size_t whysize)
+{
+	const char *s;
+	char *end;
+	long long i;
+	double f;
+
+	if (json_is_integer(v) || json_is_real(v))
+		return json_deep_copy(v);
+	if (!json_is_string(v)) {
+		char text[64];
+
+		py_str(v, text, sizeof(text));
+		snprintf(why, whysize, "could not convert to a number: %s", text);
+		return NULL;
+	}
+	s = json_string_value(v);
+	while (isspace((unsigned char)*s))
+		s++;
+	i = strtoll(s, &end, 10);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end != s && !*end)
+		return json_integer(i);
+	f = strtod(s, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end != s && !*end && isfinite(f))
+		return json_real(f);
+	snprintf(why, whysize, "could not convert string to float: '%s'", json_string_value(v));
+	return NULL;
+}
+
+static json_t *to_boolean(const json_t *v, char *why, size_t whysize)
+{
+	static const char *const yes[] = {"1", "t", "true", "y", "yes", "on", NULL};
+	static const char *const no[] = {"0", "f", "false", "n", "no", "off", NULL};
+	char text[64];
+
+	if (json_is_boolean(v))
+		return json_incref((json_t *)v);
+	if (py_str(v, text, sizeof(text))) {
+		for (char *p = text; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		for (int i = 0; yes[i]; i++)
+			if (strcmp(text, yes[i]) == 0)
+				return json_true();
+		for (int i = 0; no[i]; i++)
+			if (strcmp(text, no[i]) == 0)
+				return json_false();
+		py_str(v, text, sizeof(text));
+	}
+	snprintf(why, whysize,
+		 "Unrecognized value '%s', acceptable values are: '0', '1', 'f', 'false', 'n', "
+		 "'no', 'off', 'on', 't', 'true', 'y', 'yes'",
+		 text);
+	return NULL;
+}
+
+static json_t *to_list(const json_t *v, char *why, size_t whysize)
+{
+	json_t *out = json_array(), *item;
+	char text[4096];
+	size_t i;
+
+	if (!out)
+		return NULL;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+		{
+			if (!py_str(item, text, sizeof(text))) {
+				snprintf(why, whysize,
+					 "Value must be a comma-delimited list string");
+				json_decref(out);
+				return NULL;
+			}
+			json_array_append_new(out, json_string(text));
+		}
+		return out;
+	}
+	if (!py_str(v, text, sizeof(text))) {
+		snprintf(why, whysize, "Value must be a comma-delimited list string");
+		json_decref(out);
+		return NULL;
+	}
+	if (text[0]) /* "" is [] */
+		for (char *p = text;;) {
+			char *comma = strchr(p, ',');
+
+			if (comma)
+				*comma = '\0';
+			json_array_append_new(out, json_string(p));
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+	return out;
+}
+
+static json_t *to_json(const json_t *v, char *why, size_t whysize)
+{
+	json_error_t je;
+	json_t *out;
+
+	if (!json_is_string(v) || !json_string_value(v)[0])
+		return json_deep_copy(v);
+	out = json_loads(json_string_value(v), JSON_DECODE_ANY, &je);
+	if (!out)
+		snprintf(why, whysize, "Value must be valid JSON: %s", je.text);
+	return out;
+}
+
+/* The typed value of raw for a parameter of type t; NULL with why. */
+static json_t *convert(enum ptype t, const json_t *raw, char *why, size_t whysize)
+{
+	char text[4096];
+
+	switch (t) {
+	case P_STRING:
+		if (!py_str(raw, text, sizeof(text))) {
+			snprintf(why, whysize, "Value must be a string");
+			return NULL;
+		}
+		return json_string(text);
+	case P_NUMBER:
+		return to_number(raw, why, whysize);
+	case P_BOOLEAN:
+		return to_boolean(raw, why, whysize);
+	case P_LIST:
+		return to_list(raw, why, whysize);
+	case P_JSON:
+		return to_json(raw, why, whysize);
+	default:
+		return NULL;
+	}
+}
+
+/* ----------------------------------------------------------- constraints */
+
+enum ckind { C_MODULO, C_RANGE, C_LENGTH, C_ALLOWED_VALUES, C_ALLOWED_PATTERN, C_CUSTOM, C_NONE };
+
+static const struct {
+	const char *key, *cls;
+	unsigned types; /* bit per enum ptype */
+} kinds[] = {
+	[C_MODULO] = {"modulo", "Modulo", 1u << P_NUMBER},
+	[C_RANGE] = {"range", "Range", 1u << P_NUMBER},
+	[C_LENGTH] = {"length", "Length", 1u << P_STRING | 1u << P_LIST | 1u << P_JSON},
+	[C_ALLOWED_VALUES] = {"allowed_values", "AllowedValues",
+			      1u << P_STRING | 1u << P_NUMBER | 1u << P_BOOLEAN | 1u << P_LIST},
+	[C_ALLOWED_PATTERN] = {"allowed_pattern", "AllowedPattern", 1u << P_STRING},
+	[C_CUSTOM] = {"custom_constraint", "CustomConstraint",
+		      1u << P_STRING | 1u << P_NUMBER | 1u << P_BOOLEAN | 1u << P_LIST},
+};
+
+static enum ckind kind_of(const json_t *c, enum hot_version v)
+{
+	for (int k = v >= HOT_2017_02_24 ? C_MODULO : C_RANGE; k < C_NONE; k++)
+		if (json_object_get(c, kinds[k].key))
+			return (enum ckind)k;
+	return C_NONE;
+}
+
+/* A number for messages, as Python prints it. */
+static void num_text(const json_t *v, char *buf, size_t size)
+{
+	if (!v || json_is_null(v))
+		snprintf(buf, size, "None");
+	else
+		py_str(v, buf, size);
+}
+
+static bool num_value(const json_t *v, double *out)
+{
+	char why[64];
+	json_t *n = v ? to_number(v, why, sizeof(why)) : NULL;
+
+	if (!n)
+		return false;
+	*out = json_number_value(n);
+	json_decref(n);
+	return true;
+}
+
+static size_t length_of(const json_t *value)
+{
+	if (json_is_string(value))
+		return strlen(json_string_value(value)); /* bytes; Heat counts characters */
+	if (json_is_array(value))
+		return json_array_size(value);
+	if (json_is_object(value))
+		return json_object_size(value);
+	return 0;
+}
+
+/* JSON text of a list for messages: ["a", "b"]. */
+static void list_text(const json_t *list, char *buf, size_t size)
+{
+	char *t = json_dumps(list, JSON_ENCODE_ANY);
+
+	snprintf(buf, size, "%s", t ? t : "[]");
+	free(t);
+}
+
+/* Checks typed value against constraint c; on failure writes Heat's
+ * message into why and returns false. */
+static bool satisfies(enum ptype t, enum ckind k, const json_t *c, const json_t *value, char *why,
+		      size_t whysize)
+{
+	const json_t *arg = json_object_get(c, kinds[k].key);
+	char a[64], b[64], v[256];
+	double x, lo, hi;
+
+	switch (k) {
+	case C_RANGE:
+		num_value(value, &x);
+		if ((num_value(json_object_get(arg, "min"), &lo) && x < lo) ||
+		    (num_value(json_object_get(arg, "max"), &hi) && x > hi)) {
+			num_text(value, v, sizeof(v));
+			num_text(json_object_get(arg, "min"), a, sizeof(a));
+			num_text(json_object_get(arg, "max"), b, sizeof(b));
+			snprintf(why, whysize, "%s is out of range (min: %s, max: %s)", v, a, b);
+			return false;
+		}
+		return true;
+	case C_LENGTH: {
+		double n = (double)length_of(value);
+
+		if ((num_value(json_object_get(arg, "min"), &lo) && n < lo) ||
+		    (num_value(json_object_get(arg, "max"), &hi) && n > hi)) {
+			num_text(json_object_get(arg, "min"), a, sizeof(a));
+			num_text(json_object_get(arg, "max"), b, sizeof(b));
+			snprintf(why, whysize, "length (%zu) is out of range (min: %s, max: %s)",
+				 length_of(value), a, b);
+			return false;
+		}
+		return true;
+	}
+	case C_MODULO: {
+		double step, offset;
+
+		if (!num_value(json_object_get(arg, "step"), &step) ||
+		    !num_value(json_object_get(arg, "offset"), &offset) || step == 0)
+			return true; /* a schema error, reported separately */
+		num_value(value, &x);
+		if (fmod(fmod(x, step) + step, step) != fmod(fmod(offset, step) + step, step)) {
+			num_text(value, v, sizeof(v));
+			num_text(json_object_get(arg, "step"), a, sizeof(a));
+			num_text(json_object_get(arg, "offset"), b, sizeof(b));
+			snprintf(why, whysize, "%s is not a multiple of %s with an offset of %s", v,
+				 a, b);
+			return false;
+		}
+		return true;
+	}
+	case C_ALLOWED_VALUES: {
+		json_t *items = t == P_LIST ? (json_t *)value : NULL, *one = NULL, *item, *allowed;
+		size_t i, j;
+		bool ok = true;
+
+		if (!items) {
+			one = json_array();
+			json_array_append(one, (json_t *)value);
+			items = one;
+		}
+		json_array_foreach(items, i, item)
+		{
+			bool found = false;
+
+			json_array_foreach(arg, j, allowed)
+			{
+				char why2[64];
+				json_t *conv = convert(t == P_LIST ? P_STRING : t, allowed, why2,
+						       sizeof(why2));
+
+				found = conv && json_equal(conv, item);
+				json_decref(conv);
+				if (found)
+					break;
+			}
+			if (!found) {
+				char vt[256], at[512];
+
+				py_str(item, vt, sizeof(vt));
+				list_text(arg, at, sizeof(at));
+				snprintf(why, whysize, "\"%s\" is not an allowed value %s", vt, at);
+				ok = false;
+				break;
+			}
+		}
+		json_decref(one);
+		return ok;
+	}
+	case C_ALLOWED_PATTERN: {
+		const char *pat = json_string_value(arg), *s = json_string_value(value);
+		PCRE2_SIZE erroff;
+		int err, rc;
+		pcre2_code *re;
+		pcre2_match_data *md;
+		bool ok = false;
+
+		if (!pat || !s)
+			return true;
+		re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &erroff,
+				   NULL);
+		if (!re)
+			return true; /* a schema error, reported separately */
+		md = pcre2_match_data_create_from_pattern(re, NULL);
+		rc = md ? pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, PCRE2_ANCHORED, md, NULL)
+			: -1;
+		ok = rc >= 0 && pcre2_get_ovector_pointer(md)[1] == strlen(s);
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+		if (!ok)
+			snprintf(why, whysize, "\"%s\" does not match pattern \"%s\"", s, pat);
+		return ok;
+	}
+	default:
+		return true; /* custom constraints are checked where the driver can */
+	}
+}
+
+/* ---------------------------------------------------------------- schema */
+
+static bool in_list(const char *word, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(word, *list) == 0)
+			return true;
+	return false;
+}
+
+/* The constraint's own shape: bounds that are numbers, a modulo with a
+ * usable step and offset, a list of allowed values, a pattern that
+ * compiles. */
+static void check_constraint_shape(struct ctx *c, const char *name, json_t *con, enum ckind k,
+				   const char *path)
+{
+	json_t *arg = json_object_get(con, kinds[k].key);
+	double step, offset, x;
+
+	switch (k) {
+	case C_RANGE:
+	case C_LENGTH:
+		if (!json_is_object(arg) ||
+		    (json_object_get(arg, "min") && !num_value(json_object_get(arg, "min"), &x)) ||
+		    (json_object_get(arg, "max") && !num_value(json_object_get(arg, "max"), &x)))
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: %s must be a map of numbers min and max",
+			    name, kinds[k].key);
+		break;
+	case C_MODULO:
+		if (!json_is_object(arg) || !num_value(json_object_get(arg, "step"), &step) ||
+		    !num_value(json_object_get(arg, "offset"), &offset))
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: modulo needs both step and offset", name);
+		else if (step == 0)
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: step cannot be 0.", name);
+		else if (fabs(offset) >= fabs(step))
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: offset must be smaller (by absolute value) "
+			    "than step.",
+			    name);
+		else if (offset != 0 && (step < 0) != (offset < 0))
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: step and offset must be both positive or both "
+			    "negative.",
+			    name);
+		break;
+	case C_ALLOWED_VALUES:
+		if (!json_is_array(arg))
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: allowed_values must be a list", name);
+		break;
+	case C_ALLOWED_PATTERN: {
+		PCRE2_UCHAR msg[256];
+		PCRE2_SIZE erroff;
+		pcre2_code *re;
+		int err;
+
+		if (!json_is_string(arg)) {
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: allowed_pattern must be a string", name);
+			break;
+		}
+		re = pcre2_compile((PCRE2_SPTR)json_string_value(arg), PCRE2_ZERO_TERMINATED,
+				   PCRE2_UTF, &err, &erroff, NULL);
+		if (!re) {
+			pcre2_get_error_message(err, msg, sizeof(msg));
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: allowed_pattern does not compile: %s at "
+			    "offset %zu",
+			    name, (const char *)msg, (size_t)erroff);
+		}
+		pcre2_code_free(re);
+		break;
+	}
+	default:
+		if (!json_is_string(arg))
+			ERR(c, con, kinds[k].key, path,
+			    "Parameter '%s' is invalid: custom_constraint must be a name", name);
+	}
+}
+
+static void check_param(struct ctx *c, json_t *params, const char *name)
+{
+	static const char *const keys[] = {"type",   "description", "label",       "default",
+					   "hidden", "immutable",   "constraints", "schema",
+					   "tags",   NULL};
+	json_t *p = json_object_get(params, name), *v, *cons, *con, *typed = NULL;
+	char path[512], why[1024];
+	enum ptype t = P_BAD;
+	const char *k;
+	size_t i;
+
+	snprintf(path, sizeof(path), "parameters.%s", name);
+	if (!json_is_object(p)) {
+		ERR(c, params, name, path, "Parameter %s must be a map of its schema", name);
+		return;
+	}
+	json_object_foreach(p, k, v)
+	{
+		if (!in_list(k, keys) || (strcmp(k, "tags") == 0 && c->v < HOT_2018_03_02)) {
+			diag_add_key(c->dg, DIAG_ERROR, c->d, p, k, path,
+				     "Invalid key '%s' for parameter (%s)", k, name);
+			c->errors++;
+		}
+	}
+	v = json_object_get(p, "type");
+	if (!v) {
+		diag_add_key(c->dg, DIAG_ERROR, c->d, params, name, path,
+			     "Missing parameter type for parameter: %s", name);
+		c->errors++;
+	} else if (!json_is_string(v) || (t = type_of(json_string_value(v))) == P_BAD) {
+		char text[256] = "?";
+
+		py_str(v, text, sizeof(text));
+		ERR(c, p, "type", path, "Invalid type (%s)", text);
+	}
+	for (const char *const *b = (const char *const[]){"hidden", "immutable", NULL}; *b; b++) {
+		v = json_object_get(p, *b);
+		if (v && !json_is_boolean(v))
+			ERR(c, p, *b, path, "Parameter %s: %s must be true or false", name, *b);
+	}
+	v = json_object_get(p, "tags");
+	if (v && c->v >= HOT_2018_03_02 && !json_is_array(v))
+		ERR(c, p, "tags", path, "Tags property should be a list for parameter: %s", name);
+
+	cons = json_object_get(p, "constraints");
+	if (cons && !json_is_array(cons)) {
+		ERR(c, p, "constraints", path,
+		    "Invalid parameter constraints for parameter %s, expected a list", name);
+		cons = NULL;
+	}
+	json_array_foreach(cons, i, con)
+	{
+		enum ckind kind;
+
+		if (!json_is_object(con)) {
+			ERR(c, cons, NULL, path,
+			    "Invalid parameter constraints for parameter %s, expected a list of maps",
+			    name);
+			continue;
+		}
+		kind = kind_of(con, c->v);
+		if (kind == C_NONE) {
+			ERR(c, con, NULL, path, "No constraint expressed");
+			continue;
+		}
+		if (t != P_BAD && !(kinds[kind].types & (1u << t)))
+			ERR(c, con, kinds[kind].key, path,
+			    "Parameter '%s' is invalid: %s constraint invalid for %s", name,
+			    kinds[kind].cls, type_names[t]);
+		else
+			check_constraint_shape(c, name, con, kind, path);
+	}
+	/* The default must convert and satisfy every constraint but custom
+	 * ones (hot-spec §3.1). */
+	v = json_object_get(p, "default");
+	if (!v || json_is_null(v) || t == P_BAD)
+		return;
+	typed = convert(t, v, why, sizeof(why));
+	if (!typed) {
+		char text[256] = "?";
+
+		py_str(v, text, sizeof(text));
+		ERR(c, p, "default", path, "Invalid default %s (%s)", text, why);
+		return;
+	}
+	json_array_foreach(cons, i, con)
+	{
+		enum ckind kind = json_is_object(con) ? kind_of(con, c->v) : C_NONE;
+		const json_t *desc;
+
+		if (kind == C_NONE || !(kinds[kind].types & (1u << t)))
+			continue;
+		if (!satisfies(t, kind, con, typed, why, sizeof(why))) {
+			char text[256] = "?";
+
+			desc = json_object_get(con, "description");
+			py_str(v, text, sizeof(text));
+			ERR(c, p, "default", path, "Invalid default %s (%s)", text,
+			    json_is_string(desc) ? json_string_value(desc) : why);
+			break;
+		}
+	}
+	json_decref(typed);
+}
+
+static void check_groups(struct ctx *c, json_t *groups, json_t *params)
+{
+	json_t *g, *names, *name, *seen = json_object();
+	size_t i, j;
+
+	json_array_foreach(groups, i, g)
+	{
+		names = json_is_object(g) ? json_object_get(g, "parameters") : NULL;
+		if (!json_is_array(names)) {
+			ERR(c, g, NULL, "parameter_groups",
+			    "Parameter Groups error: parameter_groups: The parameters must be provided "
+			    "for each parameter group.");
+			continue;
+		}
+		json_array_foreach(names, j, name)
+		{
+			const char *n = json_string_value(name);
+
+			if (!n)
+				continue;
+			if (json_object_get(seen, n))
+				ERR(c, name, NULL, "parameter_groups",
+				    "Parameter Groups error: parameter_groups: The %s parameter must be "
+				    "assigned to one parameter group only.",
+				    n);
+			else if (!json_object_get(params, n))
+				ERR(c, name, NULL, "parameter_groups",
+				    "Parameter Groups error: parameter_groups: The grouped parameter %s "
+				    "does not reference a valid parameter.",
+				    n);
+			json_object_set(seen, n, json_true());
+		}
+	}
+	json_decref(seen);
+}
+
+int params_check(const struct doc *d, enum hot_version v, struct diags *dg)
+{
+	struct ctx c = {d, v, dg, 0};
+	json_t *params = json_object_get(doc_root(d), "parameters"), *p;
+	json_t *groups = json_object_get(doc_root(d), "parameter_groups");
+	const char *name;
+
+	if (json_is_object(params))
+		json_object_foreach(params, name, p) check_param(&c, params, name);
+	if (json_is_array(groups))
+		check_groups(&c, groups, json_is_object(params) ? params : NULL);
+	return c.errors;
+}
