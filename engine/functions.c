@@ -96,7 +96,46 @@ struct scan {
 	enum hot_version v;
 	struct diags *dg;
 	int errors;
+	bool in_output; /* Heat checks outputs only when they are read */
 };
+
+static const char *const pseudo_params[] = {"OS::stack_name", "OS::stack_id", "OS::project_id",
+					    NULL};
+
+/* get_param's arguments and the parameter it names (hot-spec §2.3).  An
+ * unknown name is an error in resources; in outputs and `if` branches,
+ * where Heat only fails when the value is read, a warning. */
+static void check_get_param(struct scan *s, json_t *node, json_t *arg, const char *path, bool quiet)
+{
+	enum diag_level lvl = quiet || s->in_output ? DIAG_WARNING : DIAG_ERROR;
+	json_t *params = json_object_get(doc_root(s->d), "parameters");
+	json_t *first = json_is_array(arg) ? json_array_get(arg, 0) : arg;
+	const char *name;
+
+	if (json_is_null(arg) || (json_is_array(arg) && json_array_size(arg) == 0)) {
+		diag_add_key(s->dg, lvl, s->d, node, "get_param", path,
+			     "Function \"get_param\" must have arguments");
+	} else if (!json_is_string(arg) && !json_is_array(arg) && !json_is_object(arg)) {
+		diag_add_key(s->dg, lvl, s->d, node, "get_param", path,
+			     "Argument to \"get_param\" must be string or list");
+	} else if (json_is_string(first)) {
+		name = json_string_value(first);
+		for (const char *const *p = pseudo_params; *p; p++)
+			if (strcmp(name, *p) == 0)
+				return;
+		if (json_object_get(params, name))
+			return;
+		diag_add(s->dg, lvl, s->d, first, NULL, path,
+			 "The Parameter (%s) was not provided.", name);
+	} else if (!json_is_object(first)) {
+		/* A function computing the name is resolved later. */
+		diag_add_key(s->dg, lvl, s->d, node, "get_param", path,
+			     "Parameter name in \"get_param\" must be string");
+	} else {
+		return;
+	}
+	s->errors += lvl == DIAG_ERROR;
+}
 
 static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int depth);
 
@@ -108,14 +147,12 @@ static void walk_children(struct scan *s, json_t *node, const char *path, bool q
 	size_t i;
 
 	if (json_is_object(node)) {
-		json_object_foreach(node, k, child)
-		{
+		json_object_foreach (node, k, child) {
 			snprintf(sub, sizeof(sub), "%s.%s", path, k);
 			walk(s, child, sub, quiet, depth + 1);
 		}
 	} else if (json_is_array(node)) {
-		json_array_foreach(node, i, child)
-		{
+		json_array_foreach (node, i, child) {
 			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
 			walk(s, child, sub, quiet, depth + 1);
 		}
@@ -175,6 +212,8 @@ static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int
 		walk(s, json_object_get(node, name), sub, true, depth + 1);
 		return;
 	}
+	if (st == FN_AVAILABLE && strcmp(name, "get_param") == 0)
+		check_get_param(s, node, json_object_get(node, name), sub, quiet);
 	walk_children(s, node, path, quiet, depth);
 }
 
@@ -182,15 +221,14 @@ int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
 {
 	static const char *const resource_parts[] = {
 		"properties", "metadata", "deletion_policy", "update_policy", "external_id", NULL};
-	struct scan s = {d, v, dg, 0};
+	struct scan s = {d, v, dg, 0, false};
 	json_t *root = doc_root(d), *section, *item;
 	const char *name;
 	char path[1024];
 
 	section = json_object_get(root, "resources");
 	if (json_is_object(section))
-		json_object_foreach(section, name, item)
-		{
+		json_object_foreach (section, name, item) {
 			if (!json_is_object(item))
 				continue;
 			for (const char *const *p = resource_parts; *p; p++) {
@@ -203,12 +241,12 @@ int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
 		}
 	section = json_object_get(root, "outputs");
 	if (json_is_object(section))
-		json_object_foreach(section, name, item)
-		{
+		json_object_foreach (section, name, item) {
 			json_t *value =
 				json_is_object(item) ? json_object_get(item, "value") : NULL;
 
 			snprintf(path, sizeof(path), "outputs.%s.value", name);
+			s.in_output = true;
 			if (value)
 				walk(&s, value, path, false, 0);
 		}

@@ -23,8 +23,9 @@ enum fn_status fn_lookup(const char *name, enum hot_version v, int *since);
 
 /* Finds every function in the places Heat evaluates them (resource
  * properties, metadata, deletion_policy, update_policy, external_id;
- * output values): errors for removed functions and for yaql (not
- * supported yet), warnings for names that are plain data here but
+ * output values): errors for removed functions, for yaql (not supported
+ * yet) and for get_param of an undeclared parameter, warnings for names
+ * that are plain data here but
  * functions in a later version, condition functions used outside
  * conditions, and likely misspellings.  Returns the errors added. */
 int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg);

@@ -110,14 +110,12 @@ static void walk(struct walk *w, json_t *node, const char *path, int depth)
 		}
 	}
 	if (json_is_object(node)) {
-		json_object_foreach(node, k, child)
-		{
+		json_object_foreach (node, k, child) {
 			snprintf(sub, sizeof(sub), "%s.%s", path, k);
 			walk(w, child, sub, depth + 1);
 		}
 	} else if (json_is_array(node)) {
-		json_array_foreach(node, i, child)
-		{
+		json_array_foreach (node, i, child) {
 			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
 			walk(w, child, sub, depth + 1);
 		}
@@ -134,8 +132,7 @@ static void walk_part(struct walk *w, int i, const char *part, const char *heat_
 	if (!json_is_object(p))
 		return;
 	w->from = i;
-	json_object_foreach(p, k, child)
-	{
+	json_object_foreach (p, k, child) {
 		snprintf(path, sizeof(path), "resources.%s.%s.%s", w->g->nodes[i].name, part, k);
 		snprintf(where, sizeof(where), "%s.%s.%s", w->g->nodes[i].name, heat_part, k);
 		w->where = where;
@@ -156,8 +153,7 @@ static void depends_on(struct walk *w, int i)
 	if (json_is_string(dep)) {
 		reference(w, nd->def, "depends_on", json_string_value(dep), path);
 	} else if (json_is_array(dep)) {
-		json_array_foreach(dep, k, item)
-		{
+		json_array_foreach (dep, k, item) {
 			if (!json_is_string(item))
 				continue; /* a shape error, reported by sections_check */
 			if (find(w->g, json_string_value(item)) < 0)
@@ -306,8 +302,7 @@ struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags 
 		g->nodes = calloc(json_object_size(resources) + 1, sizeof(*g->nodes));
 		if (!g->nodes)
 			goto fail;
-		json_object_foreach(resources, name, def)
-		{
+		json_object_foreach (resources, name, def) {
 			if (!json_is_object(def))
 				continue; /* a shape error, reported by sections_check */
 			g->nodes[g->n].name = name;
@@ -326,8 +321,7 @@ struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags 
 	}
 	outputs = json_object_get(doc_root(d), "outputs");
 	if (json_is_object(outputs)) {
-		json_object_foreach(outputs, name, def)
-		{
+		json_object_foreach (outputs, name, def) {
 			char path[512];
 
 			if (!json_is_object(def) || !json_object_get(def, "value"))

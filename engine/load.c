@@ -576,8 +576,7 @@ static json_t *build_mapping(struct builder *b)
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(merged, k, v)
-		{
+		json_object_foreach (merged, k, v) {
 			if (!json_object_get(obj, k) && json_object_set(obj, k, v) < 0)
 				goto fail;
 		}

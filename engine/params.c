@@ -147,8 +147,7 @@ static json_t *to_list(const json_t *v, char *why, size_t whysize)
 	if (!out)
 		return NULL;
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, item)
-		{
+		json_array_foreach (v, i, item) {
 			if (!py_str(item, text, sizeof(text))) {
 				snprintf(why, whysize,
 					 "Value must be a comma-delimited list string");
@@ -344,12 +343,10 @@ static bool satisfies(enum ptype t, enum ckind k, const json_t *c, const json_t 
 			json_array_append(one, (json_t *)value);
 			items = one;
 		}
-		json_array_foreach(items, i, item)
-		{
+		json_array_foreach (items, i, item) {
 			bool found = false;
 
-			json_array_foreach(arg, j, allowed)
-			{
+			json_array_foreach (arg, j, allowed) {
 				char why2[64];
 				json_t *conv = convert(t == P_LIST ? P_STRING : t, allowed, why2,
 						       sizeof(why2));
@@ -500,8 +497,7 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 		ERR(c, params, name, path, "Parameter %s must be a map of its schema", name);
 		return;
 	}
-	json_object_foreach(p, k, v)
-	{
+	json_object_foreach (p, k, v) {
 		if (!in_list(k, keys) || (strcmp(k, "tags") == 0 && c->v < HOT_2018_03_02)) {
 			diag_add_key(c->dg, DIAG_ERROR, c->d, p, k, path,
 				     "Invalid key '%s' for parameter (%s)", k, name);
@@ -534,8 +530,7 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 		    "Invalid parameter constraints for parameter %s, expected a list", name);
 		cons = NULL;
 	}
-	json_array_foreach(cons, i, con)
-	{
+	json_array_foreach (cons, i, con) {
 		enum ckind kind;
 
 		if (!json_is_object(con)) {
@@ -569,8 +564,7 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 		ERR(c, p, "default", path, "Invalid default %s (%s)", text, why);
 		return;
 	}
-	json_array_foreach(cons, i, con)
-	{
+	json_array_foreach (cons, i, con) {
 		enum ckind kind = json_is_object(con) ? kind_of(con, c->v) : C_NONE;
 		const json_t *desc;
 
@@ -594,8 +588,7 @@ static void check_groups(struct ctx *c, json_t *groups, json_t *params)
 	json_t *g, *names, *name, *seen = json_object();
 	size_t i, j;
 
-	json_array_foreach(groups, i, g)
-	{
+	json_array_foreach (groups, i, g) {
 		names = json_is_object(g) ? json_object_get(g, "parameters") : NULL;
 		if (!json_is_array(names)) {
 			ERR(c, g, NULL, "parameter_groups",
@@ -603,8 +596,7 @@ static void check_groups(struct ctx *c, json_t *groups, json_t *params)
 			    "for each parameter group.");
 			continue;
 		}
-		json_array_foreach(names, j, name)
-		{
+		json_array_foreach (names, j, name) {
 			const char *n = json_string_value(name);
 
 			if (!n)
@@ -633,7 +625,8 @@ int params_check(const struct doc *d, enum hot_version v, struct diags *dg)
 	const char *name;
 
 	if (json_is_object(params))
-		json_object_foreach(params, name, p) check_param(&c, params, name);
+		json_object_foreach (params, name, p)
+			check_param(&c, params, name);
 	if (json_is_array(groups))
 		check_groups(&c, groups, json_is_object(params) ? params : NULL);
 	return c.errors;

@@ -72,8 +72,7 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 		    "Resources must contain Resource. Found a [<class '%s'>] instead", py_type(r));
 		return;
 	}
-	json_object_foreach(r, k, v)
-	{
+	json_object_foreach (r, k, v) {
 		if (!in_list(k, c->v >= HOT_2016_10_14 ? keys_2016 : keys_2013))
 			ERR_KEY(c, r, k, path,
 				"\"%s\" is not a valid keyword inside a resource definition", k);
@@ -103,8 +102,7 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 		size_t i;
 		json_t *item;
 
-		json_array_foreach(v, i, item)
-		{
+		json_array_foreach (v, i, item) {
 			if (!json_is_string(item)) {
 				ERR(c, v, NULL, path,
 				    "Resource %s depends_on must be a list of strings", name);
@@ -178,15 +176,15 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 	const char *k;
 	json_t *val;
 
-	json_object_foreach(root, k, val)
-	{
+	json_object_foreach (root, k, val) {
 		if (!in_list(k, v >= HOT_2016_10_14 ? sections_2016 : sections_2013))
 			ERR_KEY(&c, root, k, NULL, "The template section is invalid: %s", k);
 	}
 	/* Any section may be null: it is then empty. */
 	s = json_object_get(root, "resources");
 	if (json_is_object(s)) {
-		json_object_foreach(s, k, val) check_resource(&c, s, k);
+		json_object_foreach (s, k, val)
+			check_resource(&c, s, k);
 	} else if (s && !json_is_null(s)) {
 		ERR(&c, root, "resources", "resources",
 		    "The resources section must be a map of names to resource definitions, "
@@ -195,7 +193,8 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 	}
 	s = json_object_get(root, "outputs");
 	if (json_is_object(s)) {
-		json_object_foreach(s, k, val) check_output(&c, s, k);
+		json_object_foreach (s, k, val)
+			check_output(&c, s, k);
 	} else if (s && !json_is_null(s)) {
 		ERR(&c, root, "outputs", "outputs",
 		    "The outputs section must be a map of names to output definitions, found a %s",

@@ -17,13 +17,13 @@ static void walk(const struct doc *d, json_t *node, int depth)
 		abort(); /* deeper than the loader allows */
 	doc_mark(d, node, &m);
 	if (json_is_object(node))
-		json_object_foreach(node, k, v)
-		{
+		json_object_foreach (node, k, v) {
 			doc_key_mark(d, node, k, &m);
 			walk(d, v, depth + 1);
 		}
 	else if (json_is_array(node))
-		json_array_foreach(node, i, v) walk(d, v, depth + 1);
+		json_array_foreach (node, i, v)
+			walk(d, v, depth + 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
