@@ -148,6 +148,10 @@ static json_t *to_list(const json_t *v, char *why, size_t whysize)
 		return NULL;
 	if (json_is_array(v)) {
 		json_array_foreach (v, i, item) {
+			if (json_is_string(item)) {
+				json_array_append(out, item);
+				continue;
+			}
 			if (!py_str(item, text, sizeof(text))) {
 				snprintf(why, whysize,
 					 "Value must be a comma-delimited list string");
@@ -158,22 +162,30 @@ static json_t *to_list(const json_t *v, char *why, size_t whysize)
 		}
 		return out;
 	}
-	if (!py_str(v, text, sizeof(text))) {
-		snprintf(why, whysize, "Value must be a comma-delimited list string");
-		json_decref(out);
-		return NULL;
-	}
-	if (text[0]) /* "" is [] */
-		for (char *p = text;;) {
-			char *comma = strchr(p, ',');
+	{
+		/* Strings of any length are split in place of a copy. */
+		char *copy = json_is_string(v)
+				     ? strdup(json_string_value(v))
+				     : (py_str(v, text, sizeof(text)) ? strdup(text) : NULL);
 
-			if (comma)
-				*comma = '\0';
-			json_array_append_new(out, json_string(p));
-			if (!comma)
-				break;
-			p = comma + 1;
+		if (!copy) {
+			snprintf(why, whysize, "Value must be a comma-delimited list string");
+			json_decref(out);
+			return NULL;
 		}
+		if (copy[0]) /* "" is [] */
+			for (char *p = copy;;) {
+				char *comma = strchr(p, ',');
+
+				if (comma)
+					*comma = '\0';
+				json_array_append_new(out, json_string(p));
+				if (!comma)
+					break;
+				p = comma + 1;
+			}
+		free(copy);
+	}
 	return out;
 }
 
@@ -197,6 +209,8 @@ static json_t *convert(enum ptype t, const json_t *raw, char *why, size_t whysiz
 
 	switch (t) {
 	case P_STRING:
+		if (json_is_string(raw))
+			return json_incref((json_t *)raw);
 		if (!py_str(raw, text, sizeof(text))) {
 			snprintf(why, whysize, "Value must be a string");
 			return NULL;

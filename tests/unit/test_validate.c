@@ -137,6 +137,46 @@ out:
 	diags_free(&dg);
 }
 
+/* A default longer than any fixed buffer is checked whole. */
+static void long_default(void)
+{
+	size_t cap = 16384, n = 0;
+	char *text = malloc(cap);
+	struct herr e = HERR_INIT;
+	struct diags *dg = diags_new();
+	struct doc *d;
+
+	n += (size_t)snprintf(text + n, cap - n,
+			      "heat_template_version: 2013-05-23\nparameters:\n  s:\n"
+			      "    type: string\n    constraints: [{length: {max: 4999}}]\n"
+			      "    default: ");
+	memset(text + n, 'x', 5000);
+	n += 5000;
+	n += (size_t)snprintf(text + n, cap - n,
+			      "\n  l:\n    type: comma_delimited_list\n"
+			      "    constraints: [{length: {max: 1}}]\n    default: ");
+	memset(text + n, 'y', 5000);
+	n += 5000;
+	text[n++] = ',';
+	text[n++] = 'z';
+	text[n++] = '\n';
+	d = load_template("long.yaml", text, n, NULL, &e);
+	CHECK(d != NULL);
+	if (d) {
+		validate_template(d, dg);
+		CHECK(diags_total(dg) == 2);
+		CHECK(diags_total(dg) > 0 &&
+		      strstr(diags_line(dg, 0),
+			     "(length (5000) is out of range (min: None, max: 4999))"));
+		CHECK(diags_total(dg) > 1 &&
+		      strstr(diags_line(dg, 1),
+			     "(length (2) is out of range (min: None, max: 1))"));
+	}
+	doc_free(&d);
+	diags_free(&dg);
+	free(text);
+}
+
 /* Templates, not environments. */
 static int is_template(const char *name)
 {
@@ -157,6 +197,7 @@ int main(void)
 			       n, 512)) < 0)
 		return 1;
 	cases[n++] = (struct tap_case){"graph batches, and a chain of 20,000", batches, NULL};
+	cases[n++] = (struct tap_case){"defaults longer than any buffer", long_default, NULL};
 	rc = tap_run(cases, n);
 	tap_free_data(cases, n);
 	return rc;
