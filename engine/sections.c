@@ -213,7 +213,6 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 	s = json_object_get(root, "conditions");
 	if (v >= HOT_2016_10_14 && s && !json_is_object(s) && !json_is_null(s))
 		ERR(&c, root, "conditions", "conditions",
-		    "The conditions section must be a map of names to conditions, found a %s",
-		    py_type(s));
+		    "Condition definitions must be a map. Found a %s instead", py_type(s));
 	return c.errors;
 }

@@ -1,6 +1,7 @@
 /* Validation pipeline (see validate.h). */
 #include "engine/validate.h"
 
+#include "engine/conditions.h"
 #include "engine/functions.h"
 #include "engine/graph.h"
 #include "engine/params.h"
@@ -15,6 +16,7 @@ int validate_template(const struct doc *d, struct diags *dg)
 		return diags_count(dg, DIAG_ERROR);
 	sections_check(d, (enum hot_version)v, dg);
 	params_check(d, (enum hot_version)v, dg);
+	cond_check(d, (enum hot_version)v, dg);
 	fn_scan(d, (enum hot_version)v, dg);
 	{
 		struct graph *g = graph_build(d, (enum hot_version)v, dg);
