@@ -243,6 +243,19 @@ static void item_conditions(struct ctx *c, const char *section)
 	}
 }
 
+int cond_check_operand(const struct doc *d, enum hot_version v, struct diags *dg, json_t *node,
+		       const char *path)
+{
+	struct ctx c = {d, v, dg, NULL, NULL, 0};
+
+	c.conditions = json_object_get(doc_root(d), "conditions");
+	if (!json_is_object(c.conditions))
+		c.conditions = NULL;
+	c.params = json_object_get(doc_root(d), "parameters");
+	operand(&c, node, path, 0);
+	return c.errors;
+}
+
 int cond_check(const struct doc *d, enum hot_version v, struct diags *dg)
 {
 	struct ctx c = {d, v, dg, NULL, NULL, 0};

@@ -14,4 +14,9 @@
 /* Adds every error of the conditions grammar to dg; returns how many. */
 int cond_check(const struct doc *d, enum hot_version v, struct diags *dg);
 
+/* Checks one condition operand (the first argument of `if`, say): a
+ * boolean, the name of a condition, or a condition expression. */
+int cond_check_operand(const struct doc *d, enum hot_version v, struct diags *dg, json_t *node,
+		       const char *path);
+
 #endif

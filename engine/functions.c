@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/text.h"
+#include "engine/conditions.h"
 
 /* A function exists from `since` and, if `removed` is set, is refused from
  * that version on (the CFN functions). */
@@ -209,7 +210,30 @@ static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int
 				name, guess);
 	}
 	if (st == FN_AVAILABLE && strcmp(name, "if") == 0) {
-		walk(s, json_object_get(node, name), sub, true, depth + 1);
+		json_t *arg = json_object_get(node, name);
+		size_t n = json_array_size(arg);
+
+		if (!quiet &&
+		    (!json_is_array(arg) || !(n == 3 || (n == 2 && s->v >= HOT_2021_04_16)))) {
+			diag_add_key(s->dg, DIAG_ERROR, s->d, node, name, sub,
+				     "Arguments to \"if\" must be of the form: [condition_name, "
+				     "value_if_true, value_if_false]");
+			s->errors++;
+		} else if (!quiet) {
+			char csub[1100];
+
+			snprintf(csub, sizeof(csub), "%s[0]", sub);
+			s->errors +=
+				cond_check_operand(s->d, s->v, s->dg, json_array_get(arg, 0), csub);
+		}
+		/* The first argument is a condition, checked above; the
+		 * branches are values. */
+		for (size_t i = 1; i < n; i++) {
+			char bsub[1100];
+
+			snprintf(bsub, sizeof(bsub), "%s[%zu]", sub, i);
+			walk(s, json_array_get(arg, i), bsub, true, depth + 1);
+		}
 		return;
 	}
 	if (st == FN_AVAILABLE && strcmp(name, "get_param") == 0)
