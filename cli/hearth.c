@@ -37,6 +37,9 @@ static void usage(FILE *out)
 	      "                    check a HOT template offline (no hearthd needed): every\n"
 	      "                    error as file:line:col: path: message; exit 0 when valid,\n"
 	      "                    1 when not, 2 when FILE cannot be read\n"
+	      "  template show FILE\n"
+	      "                    print the template's parameters (hidden defaults masked),\n"
+	      "                    resources and outputs as the engine read them\n"
 	      "  template graph [--dot] FILE\n"
 	      "                    print the resources' dependencies and the batches in\n"
 	      "                    which they can be created concurrently (Graphviz DOT\n"
@@ -189,6 +192,72 @@ static int cmd_template_validate(const char *path)
 	return rc;
 }
 
+/* A scalar as one short line of JSON, for show. */
+static void print_value(const json_t *v)
+{
+	char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+	fputs(t ? t : "?", stdout);
+	free(t);
+}
+
+static int cmd_template_show(const char *path)
+{
+	int rc;
+	struct doc *d = load_and_validate(path, true, &rc);
+	json_t *root, *section, *item, *v;
+	const char *name;
+
+	if (!d || rc != 0) {
+		doc_free(&d);
+		return rc;
+	}
+	root = doc_root(d);
+	printf("heat_template_version: %s\n",
+	       json_string_value(json_object_get(root, "heat_template_version")));
+	if (json_is_string(json_object_get(root, "description")))
+		printf("description: %s\n",
+		       json_string_value(json_object_get(root, "description")));
+	section = json_object_get(root, "parameters");
+	printf("parameters: %zu\n", json_object_size(section));
+	json_object_foreach (section, name, item) {
+		printf("  %s: %s", name, json_string_value(json_object_get(item, "type")));
+		v = json_object_get(item, "default");
+		if (v && json_is_true(json_object_get(item, "hidden")))
+			printf(" = ******");
+		else if (v) {
+			printf(" = ");
+			print_value(v);
+		} else {
+			printf(" (required)");
+		}
+		if (json_is_true(json_object_get(item, "hidden")))
+			printf(" [hidden]");
+		if (json_is_true(json_object_get(item, "immutable")))
+			printf(" [immutable]");
+		putchar('\n');
+	}
+	section = json_object_get(root, "resources");
+	printf("resources: %zu\n", json_object_size(section));
+	json_object_foreach (section, name, item) {
+		printf("  %s: %s", name, json_string_value(json_object_get(item, "type")));
+		if ((v = json_object_get(item, "condition"))) {
+			printf(" if ");
+			print_value(v);
+		}
+		putchar('\n');
+	}
+	section = json_object_get(root, "outputs");
+	printf("outputs: %zu\n", json_object_size(section));
+	json_object_foreach (section, name, item) {
+		v = json_object_get(item, "description");
+		printf("  %s%s%s\n", name, json_is_string(v) ? ": " : "",
+		       json_is_string(v) ? json_string_value(v) : "");
+	}
+	doc_free(&d);
+	return 0;
+}
+
 static int cmd_template_graph(const char *path, bool dot)
 {
 	struct diags *dg = NULL;
@@ -309,12 +378,16 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[optind], "template") == 0 && optind + 3 == argc &&
 		   strcmp(argv[optind + 1], "validate") == 0) {
 		rc = cmd_template_validate(argv[optind + 2]);
+	} else if (strcmp(argv[optind], "template") == 0 && optind + 3 == argc &&
+		   strcmp(argv[optind + 1], "show") == 0) {
+		rc = cmd_template_show(argv[optind + 2]);
 	} else if (strcmp(argv[optind], "template") == 0 && optind + 3 <= argc &&
 		   optind + 4 >= argc && strcmp(argv[optind + 1], "graph") == 0 &&
 		   (optind + 3 == argc || strcmp(argv[optind + 2], "--dot") == 0)) {
 		rc = cmd_template_graph(argv[argc - 1], optind + 4 == argc);
 	} else if (strcmp(argv[optind], "template") == 0) {
 		fprintf(stderr, "hearth: usage: hearth template validate FILE\n"
+				"       hearth template show FILE\n"
 				"       hearth template graph [--dot] FILE\n");
 		rc = 2;
 	} else {

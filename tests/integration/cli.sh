@@ -39,6 +39,21 @@ out=$($WRAP "$B/hearth" template validate "$T/nope.yaml" 2>&1); rc=$?
 is "$rc" 2 "template validate: an unreadable file exits 2"
 like "$out" 'cannot read .*nope.yaml: No such file' "saying why"
 
+# hearth template show: what the engine read, hidden defaults masked.
+printf 'heat_template_version: 2016-10-14\ndescription: demo\nparameters:\n  pw: {type: string, default: s3cret-default, hidden: true}\n  n: {type: number}\nconditions:\n  c: true\nresources:\n  r: {type: OS::Heat::None, condition: c}\noutputs:\n  o: {value: 1, description: one}\n' > "$T/show.yaml"
+out=$($WRAP "$B/hearth" template show "$T/show.yaml" 2>&1); rc=$?
+is "$rc" 0 "template show exits 0"
+is "$out" 'heat_template_version: 2016-10-14
+description: demo
+parameters: 2
+  pw: string = ****** [hidden]
+  n: number (required)
+resources: 1
+  r: OS::Heat::None if "c"
+outputs: 1
+  o: one' "prints parameters, resources and outputs"
+unlike "$out" 's3cret-default' "never a hidden default"
+
 # hearth template graph: dependencies and creation batches.
 out=$($WRAP "$B/hearth" template graph "$S/tests/data/validate/ok-fan-and-chain/template.yaml" 2>&1); rc=$?
 is "$rc" 0 "template graph exits 0"
