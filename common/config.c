@@ -78,6 +78,8 @@ static int parse_scaled(const char *s, long long *out, const char *const units[]
 	if (parse_ll(s, &v, &rest) < 0 || v < 0)
 		return -1;
 	if (*rest == '\0') {
+		if (v > __LONG_LONG_MAX__ / bare)
+			return -1;
 		*out = v * bare;
 		return 0;
 	}

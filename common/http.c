@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/net.h"
+#include "common/text.h"
 
 #define MAX_PARAMS  8
 #define MAX_HEADERS 8
@@ -174,6 +175,7 @@ int http_error(struct http_req *r, int status, const char *type, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	text_utf8_clean(msg);
 	return http_reply_json(r, status,
 			       json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:n}}", "code", status,
 					 "title", title, "explanation", msg, "error", "type", type,
@@ -488,9 +490,17 @@ int http_inflight(const struct http_server *s)
 int http_connections(const struct http_server *s)
 {
 	const union MHD_DaemonInfo *di =
-		MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		!s->d ? NULL : MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 
 	return di ? (int)di->num_connections : 0;
+}
+
+void http_halt(struct http_server *s)
+{
+	if (s && s->d) {
+		MHD_stop_daemon(s->d);
+		s->d = NULL;
+	}
 }
 
 void http_stop(struct http_server **ps)
@@ -499,7 +509,7 @@ void http_stop(struct http_server **ps)
 
 	if (!s)
 		return;
-	MHD_stop_daemon(s->d);
+	http_halt(s);
 	free(s);
 	*ps = NULL;
 }

@@ -48,7 +48,11 @@ void http_quiesce(struct http_server *s);
 int http_inflight(const struct http_server *s);
 /* Open connections, idle ones included. */
 int http_connections(const struct http_server *s);
-/* Closes every connection and frees s. */
+/* Closes every connection and joins the threads; s stays readable.  Halt
+ * every server before stopping any: a handler of one (/metrics) may read
+ * the others. */
+void http_halt(struct http_server *s);
+/* Halts (if not yet) and frees s. */
 void http_stop(struct http_server **s);
 
 /* Request accessors; strings are borrowed for the request's lifetime. */

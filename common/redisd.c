@@ -126,7 +126,14 @@ static int spawn(struct redisd *r, struct herr *e)
 		if (getppid() != parent) /* the parent died before prctl */
 			_exit(1);
 		execlp(r->cfg.server, r->cfg.server, r->conf, (char *)NULL);
-		fprintf(stderr, "hearthd: cannot run %s: %s\n", r->cfg.server, strerror(errno));
+		/* Only async-signal-safe calls here: other threads may hold
+		 * stdio's locks. */
+		{
+			static const char msg[] = "hearthd: cannot run redis-server\n";
+
+			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+				_exit(127);
+		}
 		_exit(127);
 	}
 	r->pid = pid;
@@ -175,6 +182,15 @@ struct redisd *redisd_start(const struct redisd_cfg *cfg, struct herr *e)
 		herr_set(e, HERR_INVALID,
 			 "state directory %s is too long for a Unix socket path (max %zu bytes)",
 			 cfg->state_dir, sizeof(r->sock) - 1 - strlen("/redis/redis.sock"));
+		goto fail;
+	}
+	/* The paths go into redis.conf, whose parser splits on blanks and
+	 * lines. */
+	if (strpbrk(cfg->state_dir, " \t\r\n\"'\\")) {
+		herr_set(e, HERR_INVALID,
+			 "state directory %s: the embedded Redis needs a path without blanks, "
+			 "quotes or backslashes",
+			 cfg->state_dir);
 		goto fail;
 	}
 	if (mkdir(r->dir, 0700) < 0 && errno != EEXIST) {

@@ -9,6 +9,7 @@
 #include "common/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -205,6 +206,9 @@ static redisContext *dial(const struct store_url *u, const struct timeval *tv, s
 		redisFree(ctx);
 		return NULL;
 	}
+	/* hiredis 0.14 does not set it: a restarted embedded redis-server
+	 * must not inherit every thread's connection. */
+	fcntl(ctx->fd, F_SETFD, FD_CLOEXEC);
 	return ctx;
 }
 
@@ -506,7 +510,8 @@ int store_probe_unix(const char *path, int timeout_ms, struct herr *e)
 	if (r && r->type == REDIS_REPLY_STATUS)
 		rc = 0;
 	else
-		herr_set(e, HERR_UNAVAILABLE, "redis: %s", r ? r->str : ctx->errstr);
+		herr_set(e, HERR_UNAVAILABLE, "redis: %s",
+			 r && r->str ? r->str : (r ? "unexpected reply" : ctx->errstr));
 	if (r)
 		freeReplyObject(r);
 	redisFree(ctx);

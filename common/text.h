@@ -8,4 +8,8 @@
  * 64 bytes or more count as far apart ((size_t)-1). */
 size_t text_distance(const char *a, const char *b);
 
+/* Replaces every byte of s that is not part of valid UTF-8 with '?', so
+ * that text from requests or templates (cut anywhere) can go into JSON. */
+void text_utf8_clean(char *s);
+
 #endif

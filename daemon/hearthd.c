@@ -437,6 +437,8 @@ static void drain(struct daemon *dm, const sigset_t *sigs, long long timeout_ms)
 		waited += 10;
 	}
 	for (int r = 0; r < ROLE_COUNT; r++)
+		http_halt(dm->servers[r]);
+	for (int r = 0; r < ROLE_COUNT; r++)
 		http_stop(&dm->servers[r]);
 }
 
@@ -525,6 +527,8 @@ fail:
 	log_error("main", "%s", e.msg);
 	rc = 1;
 out:
+	for (int r = 0; r < ROLE_COUNT; r++)
+		http_halt(dm.servers[r]);
 	for (int r = 0; r < ROLE_COUNT; r++)
 		http_stop(&dm.servers[r]);
 	store_shutdown();

@@ -197,8 +197,16 @@ static void find_loops(struct ctx *c, const char *name, json_t *state, int depth
 	const char *r;
 	json_t *unused;
 
-	if (s || depth > 256 || !json_object_get(c->conditions, name))
+	if (s || !json_object_get(c->conditions, name))
 		return;
+	if (depth > 256) {
+		diag_add_key(c->dg, DIAG_ERROR, c->d, c->conditions, name, "conditions",
+			     "Condition validation error: conditions refer to each other more than "
+			     "256 deep at \"%s\"",
+			     name);
+		c->errors++;
+		return;
+	}
 	json_object_set_new(state, name, json_integer(1));
 	refs = json_object();
 	refs_of(json_object_get(c->conditions, name), refs, 0);

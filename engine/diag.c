@@ -12,10 +12,15 @@ struct finding {
 	char *text; /* "file:line:col: [warning: ]path: message" */
 };
 
+/* Findings kept; beyond it they are only counted (a document can hold
+ * millions of the same mistake). */
+#define MAX_FINDINGS 1000
+
 struct diags {
 	struct finding *v;
 	int n, cap;
 	int sorted;
+	int dropped[2]; /* per level, beyond MAX_FINDINGS */
 };
 
 struct diags *diags_new(void)
@@ -47,6 +52,11 @@ static void add(struct diags *dg, enum diag_level lvl, const struct doc *d, cons
 	const json_t *node = key ? json_object_get(obj, key) : obj;
 	const char *sep = path && *path ? ": " : "";
 	int len;
+
+	if (dg->n >= MAX_FINDINGS) {
+		dg->dropped[lvl]++;
+		return;
+	}
 
 	if (!(at_key && key && doc_key_mark(d, obj, key, &m)) && !(node && doc_mark(d, node, &m)) &&
 	    !(key && doc_key_mark(d, obj, key, &m)))
@@ -102,7 +112,7 @@ int diags_count(const struct diags *dg, enum diag_level lvl)
 
 	for (int i = 0; i < dg->n; i++)
 		n += dg->v[i].lvl == lvl;
-	return n;
+	return n + dg->dropped[lvl];
 }
 
 int diags_total(const struct diags *dg)
@@ -136,6 +146,9 @@ void diags_print(const struct diags *cdg, FILE *out)
 	sort(dg);
 	for (int i = 0; i < dg->n; i++)
 		fprintf(out, "%s\n", dg->v[i].text);
+	if (dg->dropped[DIAG_ERROR] + dg->dropped[DIAG_WARNING])
+		fprintf(out, "(%d more error(s) and %d more warning(s) not shown)\n",
+			dg->dropped[DIAG_ERROR], dg->dropped[DIAG_WARNING]);
 }
 
 const char *diags_line(struct diags *dg, int i)

@@ -397,12 +397,20 @@ static json_t *resolve_scalar(const yaml_event_t *ev, char *why, size_t whysize)
 struct anchor {
 	char *name;
 	json_t *node; /* a reference */
+	size_t size;  /* nodes it stands for, aliases inside expanded */
 };
+
+/* Aliases share nodes, but whoever walks the tree later visits a shared
+ * node once per path: a few hundred bytes of nested aliases can stand for
+ * billions of nodes.  The loader refuses a document whose expansion
+ * exceeds this many nodes. */
+#define MAX_EXPANDED_NODES 2000000u
 
 struct builder {
 	struct doc *doc;
 	yaml_parser_t parser;
 	int depth, max_depth;
+	size_t nodes; /* nodes built so far, aliases counted expanded */
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
 	struct herr *e;
@@ -431,7 +439,7 @@ static int next(struct builder *b, yaml_event_t *ev)
 	return -1;
 }
 
-static int anchor_add(struct builder *b, const char *name, json_t *node)
+static int anchor_add(struct builder *b, const char *name, json_t *node, size_t size)
 {
 	struct anchor *a;
 
@@ -448,16 +456,17 @@ static int anchor_add(struct builder *b, const char *name, json_t *node)
 	if (!a->name)
 		return -1;
 	a->node = json_incref(node);
+	a->size = size;
 	b->nanchors++;
 	return 0;
 }
 
 /* The latest anchor of that name (YAML lets a name be redefined). */
-static json_t *anchor_get(const struct builder *b, const char *name)
+static const struct anchor *anchor_get(const struct builder *b, const char *name)
 {
 	for (size_t i = b->nanchors; i > 0; i--)
 		if (strcmp(b->anchors[i - 1].name, name) == 0)
-			return b->anchors[i - 1].node;
+			return &b->anchors[i - 1];
 	return NULL;
 }
 
@@ -501,7 +510,8 @@ static int merge_into(struct builder *b, json_t *merged, json_t *value, const ya
 			json_t *v = json_array_get(value, i - 1);
 			if (!json_is_object(v))
 				goto bad;
-			json_object_update(merged, v);
+			if (json_object_update(merged, v) < 0)
+				return -1;
 		}
 		return 0;
 	}
@@ -622,15 +632,23 @@ static json_t *build(struct builder *b, yaml_event_t *ev)
 	const char *anchor = NULL;
 	char why[400], *anchor_copy = NULL;
 	json_t *node = NULL;
+	size_t first = b->nodes++;
 
 	switch (ev->type) {
-	case YAML_ALIAS_EVENT:
-		node = anchor_get(b, (const char *)ev->data.alias.anchor);
-		if (!node)
+	case YAML_ALIAS_EVENT: {
+		const struct anchor *a = anchor_get(b, (const char *)ev->data.alias.anchor);
+
+		if (!a) {
 			fail_at(b, &start, HERR_INVALID, "found undefined alias '%s'",
 				(const char *)ev->data.alias.anchor);
+		} else if ((b->nodes += a->size) > MAX_EXPANDED_NODES) {
+			fail_at(b, &start, HERR_TOO_BIG,
+				"aliases expand the document beyond %u nodes", MAX_EXPANDED_NODES);
+			a = NULL;
+		}
 		yaml_event_delete(ev);
-		return json_incref(node);
+		return a ? json_incref(a->node) : NULL;
+	}
 	case YAML_SCALAR_EVENT:
 		anchor = (const char *)ev->data.scalar.anchor;
 		node = resolve_scalar(ev, why, sizeof(why));
@@ -674,7 +692,7 @@ static json_t *build(struct builder *b, yaml_event_t *ev)
 		json_decref(node);
 		node = NULL;
 	}
-	if (node && anchor && anchor_add(b, anchor, node) < 0) {
+	if (node && anchor && anchor_add(b, anchor, node, b->nodes - first) < 0) {
 		json_decref(node);
 		node = NULL;
 	}
@@ -705,6 +723,8 @@ static int build_document(struct builder *b, const char *text, size_t len)
 	if (ev.type == YAML_STREAM_END_EVENT) {
 		yaml_event_delete(&ev);
 		b->doc->root = json_object();
+		if (!b->doc->root)
+			herr_set(b->e, HERR_NOMEM, "out of memory");
 		rc = b->doc->root ? 0 : -1;
 		goto out;
 	}
@@ -975,6 +995,8 @@ static struct doc *load(const char *name, const char *text, size_t len,
 		if (json_is_null(d->root)) { /* a document holding only null */
 			json_decref(d->root);
 			d->root = json_object();
+			if (!d->root)
+				goto nomem;
 		} else {
 			struct mark m = {1, 1};
 			doc_mark(d, d->root, &m);

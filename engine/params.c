@@ -17,6 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Backtracking budget of one allowed_pattern match. */
+#define PATTERN_MATCH_LIMIT 100000
+#define PATTERN_DEPTH_LIMIT 10000
+
 enum ptype { P_STRING, P_NUMBER, P_JSON, P_LIST, P_BOOLEAN, P_BAD };
 
 static const char *const type_names[] = {"string", "number", "json", "comma_delimited_list",
@@ -78,6 +82,18 @@ static bool py_str(const json_t *v, char *buf, size_t size)
 	}
 }
 
+/* Any value as text for messages: str() of scalars, JSON of containers. */
+static void value_text(const json_t *v, char *buf, size_t size)
+{
+	char *t;
+
+	if (py_str(v, buf, size))
+		return;
+	t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(buf, size, "%s", t ? t : "?");
+	free(t);
+}
+
 /* A number parameter's value: int() first, then float(). */
 static json_t *to_number(const json_t *v, char *why, size_t whysize)
 {
@@ -89,7 +105,7 @@ static json_t *to_number(const json_t *v, char *why, size_t whysize)
 	if (json_is_integer(v) || json_is_real(v))
 		return json_deep_copy(v);
 	if (!json_is_string(v)) {
-		char text[64];
+		char text[64] = "a list or map";
 
 		py_str(v, text, sizeof(text));
 		snprintf(why, whysize, "could not convert to a number: %s", text);
@@ -116,7 +132,7 @@ static json_t *to_boolean(const json_t *v, char *why, size_t whysize)
 {
 	static const char *const yes[] = {"1", "t", "true", "y", "yes", "on", NULL};
 	static const char *const no[] = {"0", "f", "false", "n", "no", "off", NULL};
-	char text[64];
+	char text[64] = "a list or map";
 
 	if (json_is_boolean(v))
 		return json_incref((json_t *)v);
@@ -389,6 +405,7 @@ static bool satisfies(enum ptype t, enum ckind k, const json_t *c, const json_t 
 		int err, rc;
 		pcre2_code *re;
 		pcre2_match_data *md;
+		pcre2_match_context *mctx;
 		bool ok = false;
 
 		if (!pat || !s)
@@ -397,13 +414,27 @@ static bool satisfies(enum ptype t, enum ckind k, const json_t *c, const json_t 
 				   NULL);
 		if (!re)
 			return true; /* a schema error, reported separately */
+		/* Bounded backtracking: a pattern written to explode costs
+		 * milliseconds, not minutes, and says so. */
+		mctx = pcre2_match_context_create(NULL);
+		if (mctx) {
+			pcre2_set_match_limit(mctx, PATTERN_MATCH_LIMIT);
+			pcre2_set_depth_limit(mctx, PATTERN_DEPTH_LIMIT);
+		}
 		md = pcre2_match_data_create_from_pattern(re, NULL);
-		rc = md ? pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, PCRE2_ANCHORED, md, NULL)
-			: -1;
+		rc = md && mctx ? pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, PCRE2_ANCHORED, md,
+					      mctx)
+				: -1;
 		ok = rc >= 0 && pcre2_get_ovector_pointer(md)[1] == strlen(s);
 		pcre2_match_data_free(md);
+		pcre2_match_context_free(mctx);
 		pcre2_code_free(re);
-		if (!ok)
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+			snprintf(
+				why, whysize,
+				"matching \"%s\" against pattern \"%s\" needs too much backtracking",
+				s, pat);
+		else if (!ok)
 			snprintf(why, whysize, "\"%s\" does not match pattern \"%s\"", s, pat);
 		return ok;
 	}
@@ -524,9 +555,9 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 			     "Missing parameter type for parameter: %s", name);
 		c->errors++;
 	} else if (!json_is_string(v) || (t = type_of(json_string_value(v))) == P_BAD) {
-		char text[256] = "?";
+		char text[256];
 
-		py_str(v, text, sizeof(text));
+		value_text(v, text, sizeof(text));
 		ERR(c, p, "type", path, "Invalid type (%s)", text);
 	}
 	for (const char *const *b = (const char *const[]){"hidden", "immutable", NULL}; *b; b++) {
@@ -572,9 +603,9 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 		return;
 	typed = convert(t, v, why, sizeof(why));
 	if (!typed) {
-		char text[256] = "?";
+		char text[256];
 
-		py_str(v, text, sizeof(text));
+		value_text(v, text, sizeof(text));
 		ERR(c, p, "default", path, "Invalid default %s (%s)", text, why);
 		return;
 	}
@@ -585,10 +616,10 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 		if (kind == C_NONE || !(kinds[kind].types & (1u << t)))
 			continue;
 		if (!satisfies(t, kind, con, typed, why, sizeof(why))) {
-			char text[256] = "?";
+			char text[256];
 
 			desc = json_object_get(con, "description");
-			py_str(v, text, sizeof(text));
+			value_text(v, text, sizeof(text));
 			ERR(c, p, "default", path, "Invalid default %s (%s)", text,
 			    json_is_string(desc) ? json_string_value(desc) : why);
 			break;

@@ -11,6 +11,10 @@ is "$st" 404 "unknown path: 404"
 like "$body" '^\{"code":404,"title":"Not Found",.*"error":\{"type":"NotFound","message":"no such resource: /no/such/path"' \
 	"as a Heat-shaped JSON error"
 
+http st body "$API/%ff%fe/x"
+is "$st" 404 "a path that is not UTF-8: still 404, not 500"
+like "$body" '"message":"no such resource: /\?\?/x"' "with the bad bytes replaced in the JSON message"
+
 hdrs=$(curl -s -D - -o /dev/null -X DELETE "$API/healthz")
 like "$hdrs" '^HTTP/1.1 405' "wrong method: 405"
 like "$hdrs" $'Allow: GET\r' "with an Allow header"
@@ -44,7 +48,7 @@ is "$(printf '%s\n' "$codes" | grep -c '^200$')" $n "$n concurrent connections a
 m=$(curl -s "$ENG/metrics")
 like "$m" "hearth_http_requests_total\{role=\"metadata\",route=\"/healthz\",status=\"200\"\} $((n + 2))\b" \
 	"metrics count requests per role, route and status"
-like "$m" 'hearth_http_requests_total\{role="api",route="not-found",status="404"\} 1' "404s are counted under one route"
+like "$m" 'hearth_http_requests_total\{role="api",route="not-found",status="404"\} 2' "404s are counted under one route"
 like "$m" 'hearth_http_requests_total\{role="signal",route="too-large",status="413"\} 2' "and 413s"
 like "$m" 'hearth_http_request_duration_seconds_bucket\{role="metadata",route="/healthz",status="200",le="\+Inf"\} [0-9]+' \
 	"latency histograms per route and status"
