@@ -9,7 +9,6 @@
  * A request is answered on the call after its body is complete, never on
  * the first call: libmicrohttpd answers "Connection: close" to responses
  * queued on the first call, which would silently turn keep-alive off. */
-#include "common/clock.h"
 #include "common/http.h"
 
 #include <arpa/inet.h>
@@ -22,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/net.h"
@@ -282,10 +282,10 @@ static void dispatch(struct http_req *r)
 		if (n < 0)
 			continue;
 		if (strcmp(rt->method, method) != 0) {
-			allowlen += (size_t)snprintf(
-				allow + allowlen,
-				allowlen < sizeof(allow) ? sizeof(allow) - allowlen : 0, "%s%s",
-				allowlen ? ", " : "", rt->method);
+			if (allowlen < sizeof(allow))
+				allowlen +=
+					(size_t)snprintf(allow + allowlen, sizeof(allow) - allowlen,
+							 "%s%s", allowlen ? ", " : "", rt->method);
 			continue;
 		}
 		r->nparams = n;

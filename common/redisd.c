@@ -1,5 +1,4 @@
 /* The embedded redis-server (see redisd.h). */
-#include "common/clock.h"
 #include "common/redisd.h"
 
 #include <errno.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/store.h"
 
@@ -107,7 +107,7 @@ static int write_conf(struct redisd *r, struct herr *e)
 static int spawn(struct redisd *r, struct herr *e)
 {
 	pid_t parent = getpid(), pid;
-	int waited;
+	uint64_t deadline;
 	struct herr probe = HERR_INIT;
 
 	pid = fork();
@@ -137,7 +137,9 @@ static int spawn(struct redisd *r, struct herr *e)
 		_exit(127);
 	}
 	r->pid = pid;
-	for (waited = 0; waited < r->cfg.start_timeout_ms; waited += 20) {
+	/* A probe may block up to its own timeout: count real time. */
+	deadline = clock_now_ns() + (uint64_t)r->cfg.start_timeout_ms * 1000000ull;
+	while (clock_now_ns() < deadline) {
 		int status;
 
 		if (waitpid(pid, &status, WNOHANG) == pid) {

@@ -5,7 +5,6 @@
  * shared health record: a generation number that a failing thread bumps so
  * every other thread drops its connection too, and the time before which
  * nobody tries to connect again. */
-#include "common/clock.h"
 #include "common/store.h"
 
 #include <errno.h>
@@ -17,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
 

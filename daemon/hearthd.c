@@ -192,9 +192,7 @@ static int configure(struct daemon *dm, int argc, char **argv, enum action *act)
 			break;
 		}
 		if (key) {
-			snprintf(origin, sizeof(origin), "flag %s", argv[optind - 1]);
-			if (c == 's' || strncmp(argv[optind - 1], "--", 2) == 0)
-				snprintf(origin, sizeof(origin), "command line");
+			snprintf(origin, sizeof(origin), "command line");
 			if (config_set(dm->cfg, key, val, origin, &e) < 0)
 				goto bad;
 		}

@@ -182,7 +182,7 @@ static bool all_of(const char *s, const char *set)
  * int, -1 when it is one that does not fit in 64 bits. */
 static int yaml_int(const char *text, long long *out)
 {
-	char buf[128];
+	char buf[512];
 	const char *p = text;
 	int neg = 0, base = 10;
 	unsigned long long v = 0;
@@ -213,6 +213,8 @@ static int yaml_int(const char *text, long long *out)
 		return 0;
 	if (!strip_underscores(p, buf, sizeof(buf)))
 		return -1;
+	if (!buf[0]) /* "0x_": digits are required (PyYAML refuses it) */
+		return 0;
 	if (base == 60) {
 		char *q = buf;
 		while (*q) {
@@ -243,7 +245,7 @@ static int yaml_int(const char *text, long long *out)
 static int yaml_float(const char *text, double *out)
 {
 	const char *p = text, *q;
-	char buf[128];
+	char buf[512];
 
 	if (*p == '-' || *p == '+')
 		p++;
@@ -413,6 +415,7 @@ struct builder {
 	size_t nodes; /* nodes built so far, aliases counted expanded */
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
+	json_t *anchor_index; /* name -> index of its latest definition */
 	struct herr *e;
 };
 
@@ -458,16 +461,18 @@ static int anchor_add(struct builder *b, const char *name, json_t *node, size_t 
 	a->node = json_incref(node);
 	a->size = size;
 	b->nanchors++;
-	return 0;
+	if (!b->anchor_index && !(b->anchor_index = json_object()))
+		return -1;
+	return json_object_set_new(b->anchor_index, name,
+				   json_integer((json_int_t)b->nanchors - 1));
 }
 
 /* The latest anchor of that name (YAML lets a name be redefined). */
 static const struct anchor *anchor_get(const struct builder *b, const char *name)
 {
-	for (size_t i = b->nanchors; i > 0; i--)
-		if (strcmp(b->anchors[i - 1].name, name) == 0)
-			return &b->anchors[i - 1];
-	return NULL;
+	json_t *i = json_object_get(b->anchor_index, name);
+
+	return i ? &b->anchors[json_integer_value(i)] : NULL;
 }
 
 static json_t *build(struct builder *b, yaml_event_t *ev);
@@ -752,6 +757,8 @@ out:
 		free(b->anchors[i].name);
 		json_decref(b->anchors[i].node);
 	}
+	json_decref(b->anchor_index);
+	b->anchor_index = NULL;
 	free(b->anchors);
 	b->anchors = NULL;
 	b->nanchors = b->capanchors = 0;

@@ -12,6 +12,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdlib.h>
@@ -114,16 +115,21 @@ static json_t *to_number(const json_t *v, char *why, size_t whysize)
 	s = json_string_value(v);
 	while (isspace((unsigned char)*s))
 		s++;
+	/* Python's int() and float() take no hexadecimal, which strtod does. */
+	if (strpbrk(s, "xXpP"))
+		goto bad;
+	errno = 0;
 	i = strtoll(s, &end, 10);
 	while (isspace((unsigned char)*end))
 		end++;
-	if (end != s && !*end)
+	if (end != s && !*end && errno != ERANGE)
 		return json_integer(i);
 	f = strtod(s, &end);
 	while (isspace((unsigned char)*end))
 		end++;
 	if (end != s && !*end && isfinite(f))
 		return json_real(f);
+bad:
 	snprintf(why, whysize, "could not convert string to float: '%s'", json_string_value(v));
 	return NULL;
 }
