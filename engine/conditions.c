@@ -15,12 +15,6 @@ struct ctx {
 	int errors;
 };
 
-#define ERR(c, obj, key, path, ...)                                                       \
-	do {                                                                              \
-		diag_add((c)->dg, DIAG_ERROR, (c)->d, (obj), (key), (path), __VA_ARGS__); \
-		(c)->errors++;                                                            \
-	} while (0)
-
 static bool is_condition_fn(const char *name, enum hot_version v)
 {
 	static const char *const always[] = {"get_param", "equals", "not", "and", "or", NULL};
@@ -41,8 +35,8 @@ static void operand(struct ctx *c, json_t *node, const char *path, int depth)
 		return;
 	if (json_is_string(node)) {
 		if (!json_object_get(c->conditions, json_string_value(node)))
-			ERR(c, node, NULL, path, "Invalid condition \"%s\"",
-			    json_string_value(node));
+			DIAG_ERR(c, node, NULL, path, "Invalid condition \"%s\"",
+				 json_string_value(node));
 		return;
 	}
 	expr(c, node, path, depth);
@@ -69,9 +63,8 @@ static void value(struct ctx *c, json_t *node, const char *path, int depth)
 		}
 		if (fn_lookup(name, c->v, &since) == FN_AVAILABLE) {
 			snprintf(sub, sizeof(sub), "%s.%s", path, name);
-			diag_add_key(c->dg, DIAG_ERROR, c->d, node, name, sub,
+			DIAG_ERR_KEY(c, node, name, sub,
 				     "The function \"%s\" is invalid in this context", name);
-			c->errors++;
 			return;
 		}
 	}
@@ -103,7 +96,7 @@ static void expr(struct ctx *c, json_t *node, const char *path, int depth)
 
 		snprintf(text, sizeof(text), "%s", t ? t : "?");
 		free(t);
-		ERR(c, node, NULL, path, "Invalid condition definition: %s", text);
+		DIAG_ERR(c, node, NULL, path, "Invalid condition definition: %s", text);
 		return;
 	}
 	name = json_object_iter_key(json_object_iter(node));
@@ -111,23 +104,22 @@ static void expr(struct ctx *c, json_t *node, const char *path, int depth)
 	snprintf(sub, sizeof(sub), "%s.%s", path, name);
 	if (!is_condition_fn(name, c->v)) {
 		if (fn_lookup(name, c->v, &since) == FN_AVAILABLE)
-			diag_add_key(c->dg, DIAG_ERROR, c->d, node, name, sub,
+			DIAG_ERR_KEY(c, node, name, sub,
 				     "The function \"%s\" is invalid in this context", name);
 		else
-			diag_add_key(c->dg, DIAG_ERROR, c->d, node, name, sub,
-				     "\"%s\" is not a condition function", name);
-		c->errors++;
+			DIAG_ERR_KEY(c, node, name, sub, "\"%s\" is not a condition function",
+				     name);
 		return;
 	}
 	if (strcmp(name, "not") == 0) {
 		if (json_is_null(arg))
-			ERR(c, node, name, sub, "Argument to \"not\" must be a condition");
+			DIAG_ERR(c, node, name, sub, "Argument to \"not\" must be a condition");
 		else
 			operand(c, arg, sub, depth + 1);
 	} else if (strcmp(name, "and") == 0 || strcmp(name, "or") == 0) {
 		if (!json_is_array(arg) || json_array_size(arg) < 2) {
-			ERR(c, node, name, sub,
-			    "The minimum number of condition arguments to \"%s\" is 2.", name);
+			DIAG_ERR(c, node, name, sub,
+				 "The minimum number of condition arguments to \"%s\" is 2.", name);
 			return;
 		}
 		json_array_foreach (arg, i, item) {
@@ -138,15 +130,15 @@ static void expr(struct ctx *c, json_t *node, const char *path, int depth)
 		}
 	} else if (strcmp(name, "equals") == 0) {
 		if (!json_is_array(arg) || json_array_size(arg) != 2)
-			ERR(c, node, name, sub,
-			    "Arguments to \"equals\" must be of the form: [value_1, value_2]");
+			DIAG_ERR(c, node, name, sub,
+				 "Arguments to \"equals\" must be of the form: [value_1, value_2]");
 		else
 			value(c, arg, sub, depth + 1);
 	} else if (strcmp(name, "contains") == 0) {
 		if (!json_is_array(arg) || json_array_size(arg) != 2)
-			ERR(c, node, name, sub,
-			    "Arguments to \"contains\" must be of the form: [value1, [value1, "
-			    "value2]]");
+			DIAG_ERR(c, node, name, sub,
+				 "Arguments to \"contains\" must be of the form: [value1, [value1, "
+				 "value2]]");
 		else
 			value(c, arg, sub, depth + 1);
 	} else if (strcmp(name, "get_param") == 0) {
@@ -155,10 +147,10 @@ static void expr(struct ctx *c, json_t *node, const char *path, int depth)
 		if (json_is_string(first) &&
 		    !json_object_get(c->params, json_string_value(first)) &&
 		    strncmp(json_string_value(first), "OS::", 4) != 0)
-			ERR(c, first, NULL, sub, "The Parameter (%s) was not provided.",
-			    json_string_value(first));
+			DIAG_ERR(c, first, NULL, sub, "The Parameter (%s) was not provided.",
+				 json_string_value(first));
 	} else { /* yaql */
-		ERR(c, node, name, sub, "yaql is not supported by Hearth yet");
+		DIAG_ERR(c, node, name, sub, "yaql is not supported by Hearth yet");
 	}
 }
 
@@ -200,11 +192,10 @@ static void find_loops(struct ctx *c, const char *name, json_t *state, int depth
 	if (s || !json_object_get(c->conditions, name))
 		return;
 	if (depth > 256) {
-		diag_add_key(c->dg, DIAG_ERROR, c->d, c->conditions, name, "conditions",
+		DIAG_ERR_KEY(c, c->conditions, name, "conditions",
 			     "Condition validation error: conditions refer to each other more than "
 			     "256 deep at \"%s\"",
 			     name);
-		c->errors++;
 		return;
 	}
 	json_object_set_new(state, name, json_integer(1));
@@ -214,12 +205,11 @@ static void find_loops(struct ctx *c, const char *name, json_t *state, int depth
 		json_t *rs = json_object_get(state, r);
 
 		if (rs && json_integer_value(rs) == 1) {
-			diag_add_key(
-				c->dg, DIAG_ERROR, c->d, c->conditions, r, "conditions",
+			DIAG_ERR_KEY(
+				c, c->conditions, r, "conditions",
 				"Condition validation error: Circular definition for condition "
 				"\"%s\"",
 				r);
-			c->errors++;
 		} else {
 			find_loops(c, r, state, depth + 1);
 		}
@@ -244,8 +234,8 @@ static void item_conditions(struct ctx *c, const char *section)
 		snprintf(path, sizeof(path), "%s.%s.condition", section, name);
 		if (json_is_string(cond) &&
 		    !json_object_get(c->conditions, json_string_value(cond)))
-			ERR(c, item, "condition", path, "Invalid condition \"%s\"",
-			    json_string_value(cond));
+			DIAG_ERR(c, item, "condition", path, "Invalid condition \"%s\"",
+				 json_string_value(cond));
 		else
 			operand(c, cond, path, 0);
 	}
@@ -283,10 +273,11 @@ int cond_check(const struct doc *d, enum hot_version v, struct diags *dg)
 			continue;
 		if (json_is_string(def)) {
 			/* Names are references only inside not/and/or/if. */
-			ERR(&c, c.conditions, name, path,
-			    "Condition validation error: The definition of condition \"%s\" is "
-			    "invalid: %s",
-			    name, json_string_value(def));
+			DIAG_ERR(
+				&c, c.conditions, name, path,
+				"Condition validation error: The definition of condition \"%s\" is "
+				"invalid: %s",
+				name, json_string_value(def));
 			continue;
 		}
 		expr(&c, def, path, 0);

@@ -29,6 +29,19 @@ void diag_add_key(struct diags *dg, enum diag_level lvl, const struct doc *d, co
 		  const char *key, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
+/* For checkers whose context holds `d` (the doc), `dg` and an `errors`
+ * count: add an error (at the value, or at its key) and count it. */
+#define DIAG_ERR(c, obj, key, path, ...)                                                  \
+	do {                                                                              \
+		diag_add((c)->dg, DIAG_ERROR, (c)->d, (obj), (key), (path), __VA_ARGS__); \
+		(c)->errors++;                                                            \
+	} while (0)
+#define DIAG_ERR_KEY(c, obj, key, path, ...)                                                  \
+	do {                                                                                  \
+		diag_add_key((c)->dg, DIAG_ERROR, (c)->d, (obj), (key), (path), __VA_ARGS__); \
+		(c)->errors++;                                                                \
+	} while (0)
+
 int diags_count(const struct diags *dg, enum diag_level lvl);
 /* Sorted by file, line, column; warnings say "warning: ". */
 void diags_print(const struct diags *dg, FILE *out);

@@ -42,12 +42,6 @@ struct ctx {
 	int errors;
 };
 
-#define ERR(c, obj, key, path, ...)                                                       \
-	do {                                                                              \
-		diag_add((c)->dg, DIAG_ERROR, (c)->d, (obj), (key), (path), __VA_ARGS__); \
-		(c)->errors++;                                                            \
-	} while (0)
-
 /* ------------------------------------------------------------ conversion */
 
 /* The text Python's str() gives a scalar, into buf; false for containers. */
@@ -474,33 +468,37 @@ static void check_constraint_shape(struct ctx *c, const char *name, json_t *con,
 		if (!json_is_object(arg) ||
 		    (json_object_get(arg, "min") && !num_value(json_object_get(arg, "min"), &x)) ||
 		    (json_object_get(arg, "max") && !num_value(json_object_get(arg, "max"), &x)))
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: %s must be a map of numbers min and max",
-			    name, kinds[k].key);
+			DIAG_ERR(
+				c, con, kinds[k].key, path,
+				"Parameter '%s' is invalid: %s must be a map of numbers min and max",
+				name, kinds[k].key);
 		break;
 	case C_MODULO:
 		if (!json_is_object(arg) || !num_value(json_object_get(arg, "step"), &step) ||
 		    !num_value(json_object_get(arg, "offset"), &offset))
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: modulo needs both step and offset", name);
+			DIAG_ERR(c, con, kinds[k].key, path,
+				 "Parameter '%s' is invalid: modulo needs both step and offset",
+				 name);
 		else if (step == 0)
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: step cannot be 0.", name);
+			DIAG_ERR(c, con, kinds[k].key, path,
+				 "Parameter '%s' is invalid: step cannot be 0.", name);
 		else if (fabs(offset) >= fabs(step))
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: offset must be smaller (by absolute value) "
-			    "than step.",
-			    name);
+			DIAG_ERR(
+				c, con, kinds[k].key, path,
+				"Parameter '%s' is invalid: offset must be smaller (by absolute value) "
+				"than step.",
+				name);
 		else if (offset != 0 && (step < 0) != (offset < 0))
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: step and offset must be both positive or both "
-			    "negative.",
-			    name);
+			DIAG_ERR(
+				c, con, kinds[k].key, path,
+				"Parameter '%s' is invalid: step and offset must be both positive or both "
+				"negative.",
+				name);
 		break;
 	case C_ALLOWED_VALUES:
 		if (!json_is_array(arg))
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: allowed_values must be a list", name);
+			DIAG_ERR(c, con, kinds[k].key, path,
+				 "Parameter '%s' is invalid: allowed_values must be a list", name);
 		break;
 	case C_ALLOWED_PATTERN: {
 		PCRE2_UCHAR msg[256];
@@ -509,26 +507,29 @@ static void check_constraint_shape(struct ctx *c, const char *name, json_t *con,
 		int err;
 
 		if (!json_is_string(arg)) {
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: allowed_pattern must be a string", name);
+			DIAG_ERR(c, con, kinds[k].key, path,
+				 "Parameter '%s' is invalid: allowed_pattern must be a string",
+				 name);
 			break;
 		}
 		re = pcre2_compile((PCRE2_SPTR)json_string_value(arg), PCRE2_ZERO_TERMINATED,
 				   PCRE2_UTF, &err, &erroff, NULL);
 		if (!re) {
 			pcre2_get_error_message(err, msg, sizeof(msg));
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: allowed_pattern does not compile: %s at "
-			    "offset %zu",
-			    name, (const char *)msg, (size_t)erroff);
+			DIAG_ERR(
+				c, con, kinds[k].key, path,
+				"Parameter '%s' is invalid: allowed_pattern does not compile: %s at "
+				"offset %zu",
+				name, (const char *)msg, (size_t)erroff);
 		}
 		pcre2_code_free(re);
 		break;
 	}
 	default:
 		if (!json_is_string(arg))
-			ERR(c, con, kinds[k].key, path,
-			    "Parameter '%s' is invalid: custom_constraint must be a name", name);
+			DIAG_ERR(c, con, kinds[k].key, path,
+				 "Parameter '%s' is invalid: custom_constraint must be a name",
+				 name);
 	}
 }
 
@@ -545,60 +546,60 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 
 	snprintf(path, sizeof(path), "parameters.%s", name);
 	if (!json_is_object(p)) {
-		ERR(c, params, name, path, "Parameter %s must be a map of its schema", name);
+		DIAG_ERR(c, params, name, path, "Parameter %s must be a map of its schema", name);
 		return;
 	}
 	json_object_foreach (p, k, v) {
 		if (!in_list(k, keys) || (strcmp(k, "tags") == 0 && c->v < HOT_2018_03_02)) {
-			diag_add_key(c->dg, DIAG_ERROR, c->d, p, k, path,
-				     "Invalid key '%s' for parameter (%s)", k, name);
-			c->errors++;
+			DIAG_ERR_KEY(c, p, k, path, "Invalid key '%s' for parameter (%s)", k, name);
 		}
 	}
 	v = json_object_get(p, "type");
 	if (!v) {
-		diag_add_key(c->dg, DIAG_ERROR, c->d, params, name, path,
-			     "Missing parameter type for parameter: %s", name);
-		c->errors++;
+		DIAG_ERR_KEY(c, params, name, path, "Missing parameter type for parameter: %s",
+			     name);
 	} else if (!json_is_string(v) || (t = type_of(json_string_value(v))) == P_BAD) {
 		char text[256];
 
 		value_text(v, text, sizeof(text));
-		ERR(c, p, "type", path, "Invalid type (%s)", text);
+		DIAG_ERR(c, p, "type", path, "Invalid type (%s)", text);
 	}
 	for (const char *const *b = (const char *const[]){"hidden", "immutable", NULL}; *b; b++) {
 		v = json_object_get(p, *b);
 		if (v && !json_is_boolean(v))
-			ERR(c, p, *b, path, "Parameter %s: %s must be true or false", name, *b);
+			DIAG_ERR(c, p, *b, path, "Parameter %s: %s must be true or false", name,
+				 *b);
 	}
 	v = json_object_get(p, "tags");
 	if (v && c->v >= HOT_2018_03_02 && !json_is_array(v))
-		ERR(c, p, "tags", path, "Tags property should be a list for parameter: %s", name);
+		DIAG_ERR(c, p, "tags", path, "Tags property should be a list for parameter: %s",
+			 name);
 
 	cons = json_object_get(p, "constraints");
 	if (cons && !json_is_array(cons)) {
-		ERR(c, p, "constraints", path,
-		    "Invalid parameter constraints for parameter %s, expected a list", name);
+		DIAG_ERR(c, p, "constraints", path,
+			 "Invalid parameter constraints for parameter %s, expected a list", name);
 		cons = NULL;
 	}
 	json_array_foreach (cons, i, con) {
 		enum ckind kind;
 
 		if (!json_is_object(con)) {
-			ERR(c, cons, NULL, path,
-			    "Invalid parameter constraints for parameter %s, expected a list of maps",
-			    name);
+			DIAG_ERR(
+				c, cons, NULL, path,
+				"Invalid parameter constraints for parameter %s, expected a list of maps",
+				name);
 			continue;
 		}
 		kind = kind_of(con, c->v);
 		if (kind == C_NONE) {
-			ERR(c, con, NULL, path, "No constraint expressed");
+			DIAG_ERR(c, con, NULL, path, "No constraint expressed");
 			continue;
 		}
 		if (t != P_BAD && !(kinds[kind].types & (1u << t)))
-			ERR(c, con, kinds[kind].key, path,
-			    "Parameter '%s' is invalid: %s constraint invalid for %s", name,
-			    kinds[kind].cls, type_names[t]);
+			DIAG_ERR(c, con, kinds[kind].key, path,
+				 "Parameter '%s' is invalid: %s constraint invalid for %s", name,
+				 kinds[kind].cls, type_names[t]);
 		else
 			check_constraint_shape(c, name, con, kind, path);
 	}
@@ -612,7 +613,7 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 		char text[256];
 
 		value_text(v, text, sizeof(text));
-		ERR(c, p, "default", path, "Invalid default %s (%s)", text, why);
+		DIAG_ERR(c, p, "default", path, "Invalid default %s (%s)", text, why);
 		return;
 	}
 	json_array_foreach (cons, i, con) {
@@ -626,8 +627,8 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 
 			desc = json_object_get(con, "description");
 			value_text(v, text, sizeof(text));
-			ERR(c, p, "default", path, "Invalid default %s (%s)", text,
-			    json_is_string(desc) ? json_string_value(desc) : why);
+			DIAG_ERR(c, p, "default", path, "Invalid default %s (%s)", text,
+				 json_is_string(desc) ? json_string_value(desc) : why);
 			break;
 		}
 	}
@@ -642,9 +643,10 @@ static void check_groups(struct ctx *c, json_t *groups, json_t *params)
 	json_array_foreach (groups, i, g) {
 		names = json_is_object(g) ? json_object_get(g, "parameters") : NULL;
 		if (!json_is_array(names)) {
-			ERR(c, g, NULL, "parameter_groups",
-			    "Parameter Groups error: parameter_groups: The parameters must be provided "
-			    "for each parameter group.");
+			DIAG_ERR(
+				c, g, NULL, "parameter_groups",
+				"Parameter Groups error: parameter_groups: The parameters must be provided "
+				"for each parameter group.");
 			continue;
 		}
 		json_array_foreach (names, j, name) {
@@ -653,15 +655,17 @@ static void check_groups(struct ctx *c, json_t *groups, json_t *params)
 			if (!n)
 				continue;
 			if (json_object_get(seen, n))
-				ERR(c, name, NULL, "parameter_groups",
-				    "Parameter Groups error: parameter_groups: The %s parameter must be "
-				    "assigned to one parameter group only.",
-				    n);
+				DIAG_ERR(
+					c, name, NULL, "parameter_groups",
+					"Parameter Groups error: parameter_groups: The %s parameter must be "
+					"assigned to one parameter group only.",
+					n);
 			else if (!json_object_get(params, n))
-				ERR(c, name, NULL, "parameter_groups",
-				    "Parameter Groups error: parameter_groups: The grouped parameter %s "
-				    "does not reference a valid parameter.",
-				    n);
+				DIAG_ERR(
+					c, name, NULL, "parameter_groups",
+					"Parameter Groups error: parameter_groups: The grouped parameter %s "
+					"does not reference a valid parameter.",
+					n);
 			json_object_set(seen, n, json_true());
 		}
 	}

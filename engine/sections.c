@@ -42,18 +42,6 @@ struct ctx {
 	int errors;
 };
 
-#define ERR_KEY(c, obj, key, path, ...)                                                       \
-	do {                                                                                  \
-		diag_add_key((c)->dg, DIAG_ERROR, (c)->d, (obj), (key), (path), __VA_ARGS__); \
-		(c)->errors++;                                                                \
-	} while (0)
-
-#define ERR(c, obj, key, path, ...)                                                       \
-	do {                                                                              \
-		diag_add((c)->dg, DIAG_ERROR, (c)->d, (obj), (key), (path), __VA_ARGS__); \
-		(c)->errors++;                                                            \
-	} while (0)
-
 static void check_resource(struct ctx *c, json_t *resources, const char *name)
 {
 	static const char *const keys_2013[] = {
@@ -68,34 +56,38 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 
 	snprintf(path, sizeof(path), "resources.%s", name);
 	if (!json_is_object(r)) {
-		ERR(c, resources, name, path,
-		    "Resources must contain Resource. Found a [<class '%s'>] instead", py_type(r));
+		DIAG_ERR(c, resources, name, path,
+			 "Resources must contain Resource. Found a [<class '%s'>] instead",
+			 py_type(r));
 		return;
 	}
 	json_object_foreach (r, k, v) {
 		if (!in_list(k, c->v >= HOT_2016_10_14 ? keys_2016 : keys_2013))
-			ERR_KEY(c, r, k, path,
-				"\"%s\" is not a valid keyword inside a resource definition", k);
+			DIAG_ERR_KEY(c, r, k, path,
+				     "\"%s\" is not a valid keyword inside a resource definition",
+				     k);
 	}
 	v = json_object_get(r, "type");
 	if (!v)
-		ERR_KEY(c, resources, name, path, "Each resource must contain a type key.");
+		DIAG_ERR_KEY(c, resources, name, path, "Each resource must contain a type key.");
 	else if (!json_is_string(v))
-		ERR(c, r, "type", path, "Resource %s type type must be string", name);
+		DIAG_ERR(c, r, "type", path, "Resource %s type type must be string", name);
 
 	v = json_object_get(r, "properties");
 	if (v && !json_is_object(v) && !json_is_null(v))
-		ERR(c, r, "properties", path, "Resource %s properties type must be object", name);
+		DIAG_ERR(c, r, "properties", path, "Resource %s properties type must be object",
+			 name);
 	v = json_object_get(r, "metadata");
 	if (v && !json_is_object(v) && !json_is_null(v))
-		ERR(c, r, "metadata", path, "Resource %s metadata type must be object", name);
+		DIAG_ERR(c, r, "metadata", path, "Resource %s metadata type must be object", name);
 	v = json_object_get(r, "update_policy");
 	if (v && !json_is_object(v) && !json_is_null(v))
-		ERR(c, r, "update_policy", path, "Resource %s update_policy type must be object",
-		    name);
+		DIAG_ERR(c, r, "update_policy", path,
+			 "Resource %s update_policy type must be object", name);
 	v = json_object_get(r, "description");
 	if (v && !json_is_string(v))
-		ERR(c, r, "description", path, "Resource %s description type must be string", name);
+		DIAG_ERR(c, r, "description", path, "Resource %s description type must be string",
+			 name);
 
 	v = json_object_get(r, "depends_on");
 	if (json_is_array(v)) {
@@ -104,14 +96,14 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 
 		json_array_foreach (v, i, item) {
 			if (!json_is_string(item)) {
-				ERR(c, v, NULL, path,
-				    "Resource %s depends_on must be a list of strings", name);
+				DIAG_ERR(c, v, NULL, path,
+					 "Resource %s depends_on must be a list of strings", name);
 				break;
 			}
 		}
 	} else if (v && !json_is_string(v) && !json_is_null(v)) {
-		ERR(c, r, "depends_on", path, "Resource %s depends_on type must be list or string",
-		    name);
+		DIAG_ERR(c, r, "depends_on", path,
+			 "Resource %s depends_on type must be list or string", name);
 	}
 
 	v = json_object_get(r, "deletion_policy");
@@ -121,21 +113,23 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 		const char *p = json_string_value(v);
 
 		if (!in_list(p, upper) && !(c->v >= HOT_2016_10_14 && in_list(p, lower)))
-			ERR(c, r, "deletion_policy", path, "Invalid deletion policy \"%s\"", p);
+			DIAG_ERR(c, r, "deletion_policy", path, "Invalid deletion policy \"%s\"",
+				 p);
 	} else if (v && !json_is_object(v) && !json_is_null(v)) {
-		ERR(c, r, "deletion_policy", path,
-		    "Resource %s deletion_policy type must be string", name);
+		DIAG_ERR(c, r, "deletion_policy", path,
+			 "Resource %s deletion_policy type must be string", name);
 	}
 	v = json_object_get(r, "external_id");
 	if (v && !json_is_string(v) && !json_is_object(v) && !json_is_null(v))
-		ERR(c, r, "external_id", path, "Resource %s external_id type must be string", name);
+		DIAG_ERR(c, r, "external_id", path, "Resource %s external_id type must be string",
+			 name);
 	v = json_object_get(r, "condition");
 	if (v && !json_is_string(v) && !json_is_boolean(v) && !json_is_object(v) &&
 	    !json_is_null(v))
-		ERR(c, r, "condition", path,
-		    "Resource %s condition must be a condition name, a boolean or a condition "
-		    "function",
-		    name);
+		DIAG_ERR(c, r, "condition", path,
+			 "Resource %s condition must be a condition name, a boolean or a condition "
+			 "function",
+			 name);
 }
 
 static void check_output(struct ctx *c, json_t *outputs, const char *name)
@@ -145,12 +139,13 @@ static void check_output(struct ctx *c, json_t *outputs, const char *name)
 
 	snprintf(path, sizeof(path), "outputs.%s", name);
 	if (!json_is_object(o)) {
-		ERR(c, outputs, name, path, "Output definitions must be a map. Found a %s instead",
-		    py_type(o));
+		DIAG_ERR(c, outputs, name, path,
+			 "Output definitions must be a map. Found a %s instead", py_type(o));
 		return;
 	}
 	if (!json_object_get(o, "value"))
-		ERR_KEY(c, outputs, name, path, "Each output definition must contain a value key.");
+		DIAG_ERR_KEY(c, outputs, name, path,
+			     "Each output definition must contain a value key.");
 	/* Other keys are ignored by Heat's validation (hot-spec §1.4). */
 }
 
@@ -178,7 +173,7 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 
 	json_object_foreach (root, k, val) {
 		if (!in_list(k, v >= HOT_2016_10_14 ? sections_2016 : sections_2013))
-			ERR_KEY(&c, root, k, NULL, "The template section is invalid: %s", k);
+			DIAG_ERR_KEY(&c, root, k, NULL, "The template section is invalid: %s", k);
 	}
 	/* Any section may be null: it is then empty. */
 	s = json_object_get(root, "resources");
@@ -186,33 +181,34 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 		json_object_foreach (s, k, val)
 			check_resource(&c, s, k);
 	} else if (s && !json_is_null(s)) {
-		ERR(&c, root, "resources", "resources",
-		    "The resources section must be a map of names to resource definitions, "
-		    "found a %s",
-		    py_type(s));
+		DIAG_ERR(&c, root, "resources", "resources",
+			 "The resources section must be a map of names to resource definitions, "
+			 "found a %s",
+			 py_type(s));
 	}
 	s = json_object_get(root, "outputs");
 	if (json_is_object(s)) {
 		json_object_foreach (s, k, val)
 			check_output(&c, s, k);
 	} else if (s && !json_is_null(s)) {
-		ERR(&c, root, "outputs", "outputs",
-		    "The outputs section must be a map of names to output definitions, found a %s",
-		    py_type(s));
+		DIAG_ERR(
+			&c, root, "outputs", "outputs",
+			"The outputs section must be a map of names to output definitions, found a %s",
+			py_type(s));
 	}
 	s = json_object_get(root, "parameters");
 	if (s && !json_is_object(s) && !json_is_null(s))
-		ERR(&c, root, "parameters", "parameters",
-		    "The parameters section must be a map of names to parameter definitions, "
-		    "found a %s",
-		    py_type(s));
+		DIAG_ERR(&c, root, "parameters", "parameters",
+			 "The parameters section must be a map of names to parameter definitions, "
+			 "found a %s",
+			 py_type(s));
 	s = json_object_get(root, "parameter_groups");
 	if (s && !json_is_array(s) && !json_is_null(s))
-		ERR(&c, root, "parameter_groups", "parameter_groups",
-		    "The parameter_groups section must be a list, found a %s", py_type(s));
+		DIAG_ERR(&c, root, "parameter_groups", "parameter_groups",
+			 "The parameter_groups section must be a list, found a %s", py_type(s));
 	s = json_object_get(root, "conditions");
 	if (v >= HOT_2016_10_14 && s && !json_is_object(s) && !json_is_null(s))
-		ERR(&c, root, "conditions", "conditions",
-		    "Condition definitions must be a map. Found a %s instead", py_type(s));
+		DIAG_ERR(&c, root, "conditions", "conditions",
+			 "Condition definitions must be a map. Found a %s instead", py_type(s));
 	return c.errors;
 }
