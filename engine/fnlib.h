@@ -1,0 +1,28 @@
+/* The intrinsic functions whose result depends on their arguments only
+ * (hot-spec §2.3): list_join, str_replace and its strict forms, repeat,
+ * digest, str_split, map_merge, map_replace, filter, make_url,
+ * list_concat(_unique), contains, equals, and the CFN functions Fn::Select,
+ * Fn::Join, Fn::Split, Fn::Replace, Fn::Base64, Fn::MemberListToMap.
+ * Each behaves as Heat 19 does in the template version given (list_join
+ * S/M, str_replace P/J, repeat L/D/N).  The evaluator (eval.c) resolves
+ * the arguments first and handles the context functions (get_param,
+ * get_resource, get_attr, get_file, resource_facade, if, Fn::GetAZs, Ref,
+ * Fn::ResourceFacade) itself. */
+#ifndef HEARTH_FNLIB_H
+#define HEARTH_FNLIB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/version.h"
+
+/* Whether name is one of the functions above. */
+bool fnlib_has(const char *name);
+
+/* Calls function name of template version v on args (borrowed, already
+ * resolved: no function calls left inside).  Returns a new reference, or
+ * NULL with Heat's message (without any path) in err. */
+json_t *fnlib_call(const char *name, enum hot_version v, json_t *args, char *err, size_t errsz);
+
+#endif

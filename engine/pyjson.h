@@ -1,0 +1,20 @@
+/* Text of values the way Heat's Python renders them, where Heat turns
+ * structures into strings (str_replace, list_join, parameters shown by
+ * the API): json.dumps with ", " and ": " separators and \uXXXX escapes,
+ * and str() of scalars (True/False, float repr such as 1.0, 1e+20, inf). */
+#ifndef HEARTH_PYJSON_H
+#define HEARTH_PYJSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* json.dumps(v, sort_keys=sort_keys); non-finite reals as NaN, Infinity,
+ * -Infinity.  New string (free()), NULL when out of memory. */
+char *pyjson_dumps(const json_t *v, bool sort_keys);
+
+/* Python str() of a scalar: strings as they are, True/False, integers,
+ * floats by repr; null gives "None".  Lists and maps give their Python
+ * repr (['a', 1], {'k': True}).  New string, NULL when out of memory. */
+char *pyjson_str(const json_t *v);
+
+#endif
