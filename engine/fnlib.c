@@ -9,9 +9,10 @@ bool fnlib_has(const char *name)
 	return false;
 }
 
-json_t *fnlib_call(const char *name, enum hot_version v, json_t *args, char *err, size_t errsz)
+json_t *fnlib_call(const char *name, enum hot_version v, json_t *args, struct fn_err *fe)
 {
 	(void)v, (void)args;
-	snprintf(err, errsz, "function %s not implemented", name);
+	fe->form = false;
+	snprintf(fe->msg, sizeof(fe->msg), "function %s not implemented", name);
 	return NULL;
 }

@@ -20,9 +20,20 @@
 /* Whether name is one of the functions above. */
 bool fnlib_has(const char *name);
 
+/* Why a call failed: Heat's message (without any path), and whether Heat
+ * finds it when it parses the template (the arguments' form: "Incorrect
+ * arguments to ...", a wrong key set) rather than when it computes the
+ * value (an index out of range, a missing strict key).  The evaluator
+ * reports form errors in outputs at validation, value errors only when
+ * the output is read, as Heat does. */
+struct fn_err {
+	bool form;
+	char msg[512];
+};
+
 /* Calls function name of template version v on args (borrowed, already
  * resolved: no function calls left inside).  Returns a new reference, or
- * NULL with Heat's message (without any path) in err. */
-json_t *fnlib_call(const char *name, enum hot_version v, json_t *args, char *err, size_t errsz);
+ * NULL with *fe filled in. */
+json_t *fnlib_call(const char *name, enum hot_version v, json_t *args, struct fn_err *fe);
 
 #endif
