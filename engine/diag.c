@@ -9,6 +9,7 @@
 struct finding {
 	enum diag_level lvl;
 	struct mark m;
+	size_t flen; /* the length of the file name that starts text: findings sort by file first */
 	char *text; /* "file:line:col: [warning: ]path: message" */
 };
 
@@ -71,6 +72,14 @@ static void add(struct diags *dg, enum diag_level lvl, const struct doc *d, cons
 		return;
 	snprintf(text, (size_t)len + 1, "%s:%u:%u: %s%s%s%s", doc_name(d), m.line, m.col,
 		 lvl == DIAG_WARNING ? "warning: " : "", path, sep, msg);
+	/* Two stages may find the same thing (a reference both the graph and
+	 * the evaluator follow): it is reported once. */
+	for (int i = dg->n - 1; i >= 0; i--)
+		if (dg->v[i].m.line == m.line && dg->v[i].m.col == m.col &&
+		    strcmp(dg->v[i].text, text) == 0) {
+			free(text);
+			return;
+		}
 	if (dg->n == dg->cap) {
 		int cap = dg->cap ? dg->cap * 2 : 16;
 		struct finding *v = realloc(dg->v, (size_t)cap * sizeof(*v));
@@ -82,7 +91,7 @@ static void add(struct diags *dg, enum diag_level lvl, const struct doc *d, cons
 		dg->v = v;
 		dg->cap = cap;
 	}
-	dg->v[dg->n++] = (struct finding){lvl, m, text};
+	dg->v[dg->n++] = (struct finding){lvl, m, strlen(doc_name(d)), text};
 	dg->sorted = 0;
 }
 
@@ -123,7 +132,10 @@ int diags_total(const struct diags *dg)
 static int by_place(const void *a, const void *b)
 {
 	const struct finding *x = a, *y = b;
+	int f = strncmp(x->text, y->text, x->flen < y->flen ? x->flen : y->flen);
 
+	if (f || x->flen != y->flen)
+		return f ? f : (x->flen < y->flen ? -1 : 1);
 	if (x->m.line != y->m.line)
 		return x->m.line < y->m.line ? -1 : 1;
 	if (x->m.col != y->m.col)

@@ -1,7 +1,24 @@
-/* Evaluation of intrinsic functions (see eval.h). */
+/* Evaluation of intrinsic functions (see eval.h).
+ *
+ * eval_value walks a node: maps and lists are rebuilt from their
+ * evaluated children (omitted ones dropped), a one-key map naming a
+ * function of the template's version is a call.  Arguments are evaluated
+ * before the call except for `if`, whose untaken branch is never looked
+ * at (Heat parses only the chosen one).  Errors of the arguments' form
+ * and references are reported here; the grammar of conditions, removed
+ * functions and yaql were reported by the earlier stages (conditions.c,
+ * functions.c), so those fail quietly here. */
 #include "engine/eval.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/fnlib.h"
+#include "engine/functions.h"
 
 static json_t *unknown;
 static pthread_once_t unknown_once = PTHREAD_ONCE_INIT;
@@ -35,4 +52,537 @@ bool eval_tainted(const json_t *v)
 				return true;
 	}
 	return false;
+}
+
+/* ----------------------------------------------------------------- paths */
+
+#define PATH_SIZE 1024
+
+/* path.key and path[i] into out (PATH_SIZE bytes), cut short when too
+ * long: a path only names the place of a finding. */
+static __attribute__((noinline)) void path_key(char *out, const char *path, const char *key)
+{
+	snprintf(out, PATH_SIZE, "%s.%s", path, key);
+}
+
+static __attribute__((noinline)) void path_index(char *out, const char *path, size_t i)
+{
+	snprintf(out, PATH_SIZE, "%s[%zu]", path, i);
+}
+
+/* ---------------------------------------------------------------- errors */
+
+/* Reports an error of the call fname in node (marked at the function's
+ * name).  In an output, an error Heat finds only when the output is read
+ * (form false) is a warning, and the first message becomes the output's
+ * error. */
+static int fail(struct eval_ctx *c, json_t *node, const char *fname, const char *path, bool form,
+		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int fail(struct eval_ctx *c, json_t *node, const char *fname, const char *path, bool form,
+		const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	bool warn = c->in_output && !form;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->in_output && !c->output_error)
+		c->output_error = strdup(msg);
+	diag_add_key(c->dg, warn ? DIAG_WARNING : DIAG_ERROR, c->d, node, fname, path, "%s%s", msg,
+		     warn ? " (Heat reports this only when the output is read)" : "");
+	if (!warn)
+		c->errors++;
+	return -1;
+}
+
+/* An argument evaluated: an omitted value is null there. */
+static int arg_value(struct eval_ctx *c, json_t *node, const char *path, json_t **out)
+{
+	int r = eval_value(c, node, path, out);
+
+	if (r == 1) {
+		*out = json_null();
+		r = 0;
+	}
+	return r;
+}
+
+static bool is_enabled(struct eval_ctx *c, const char *name)
+{
+	return c->enabled ? json_object_get(c->enabled, name) != NULL
+			  : json_object_get(c->resources, name) != NULL;
+}
+
+/* Python's int() of a path component: an integer, or a string holding
+ * one. */
+static bool int_of(const json_t *v, long long *out)
+{
+	const char *s;
+	char *end;
+
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return true;
+	}
+	if (!json_is_string(v))
+		return false;
+	s = json_string_value(v);
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	return end != s && !*end && errno == 0;
+}
+
+/* ------------------------------------------------------------ references */
+
+static int reference(struct eval_ctx *c, json_t *node, const char *fname, const char *name,
+		     const char *path)
+{
+	if (!is_enabled(c, name))
+		return fail(c, node, fname, path, !c->in_output,
+			    "The specified reference \"%s\" (in %s) is incorrect.", name,
+			    c->in_output ? "unknown"
+			    : c->where   ? c->where
+					 : "unknown");
+	if (c->refs)
+		json_object_set(c->refs, name, json_true());
+	return 0;
+}
+
+static json_t *ref_id(struct eval_ctx *c, const char *name)
+{
+	if (c->mode == EVAL_RESOLVE && c->ref)
+		return c->ref(c->u, name);
+	return json_string(name); /* Heat's reference id before creation */
+}
+
+static int get_param(struct eval_ctx *c, json_t *node, json_t *args, const char *path, json_t **out)
+{
+	json_t *name = json_is_array(args) ? json_array_get(args, 0) : args, *v;
+	size_t i;
+
+	if (json_is_null(args) || (json_is_array(args) && json_array_size(args) == 0))
+		return fail(c, node, "get_param", path, true,
+			    "Function \"get_param\" must have arguments");
+	if (!json_is_string(args) && !json_is_array(args))
+		return fail(c, node, "get_param", path, true,
+			    "Argument to \"get_param\" must be string or list");
+	if (name == eval_unknown()) {
+		*out = eval_unknown();
+		return 0;
+	}
+	if (!json_is_string(name))
+		return fail(c, node, "get_param", path, true,
+			    "Parameter name in \"get_param\" must be string");
+	v = json_object_get(c->params, json_string_value(name));
+	if (!v)
+		return fail(c, node, "get_param", path, true,
+			    "The Parameter (%s) was not provided.", json_string_value(name));
+	for (i = 1; json_is_array(args) && i < json_array_size(args); i++) {
+		json_t *k = json_array_get(args, i);
+		long long idx;
+
+		if (v == eval_unknown() || k == eval_unknown()) {
+			v = eval_unknown();
+			break;
+		}
+		if (!json_is_string(k) && !json_is_integer(k))
+			return fail(c, node, "get_param", path, false,
+				    "Path components in \"get_param\" must be strings or integers");
+		if (json_is_object(v)) {
+			v = json_is_string(k) ? json_object_get(v, json_string_value(k)) : NULL;
+		} else if (json_is_array(v)) {
+			if (!int_of(k, &idx))
+				return fail(c, node, "get_param", path, false,
+					    "Path components in 'get_param' must be a string that "
+					    "can be parsed into an integer.");
+			if (idx < 0)
+				idx += (long long)json_array_size(v);
+			v = idx >= 0 ? json_array_get(v, (size_t)idx) : NULL;
+		} else {
+			v = NULL;
+		}
+		if (!v) {
+			*out = json_string(""); /* any miss: "", not null */
+			return 0;
+		}
+	}
+	*out = json_incref(v);
+	return 0;
+}
+
+/* Walks an attribute value down path (from index `from` of args): any
+ * miss is null. */
+static json_t *attr_path(json_t *v, json_t *args, size_t from)
+{
+	for (size_t i = from; v && i < json_array_size(args); i++) {
+		json_t *k = json_array_get(args, i);
+		long long idx;
+
+		if (json_is_object(v) && json_is_string(k))
+			v = json_object_get(v, json_string_value(k));
+		else if (json_is_array(v) && int_of(k, &idx) && idx >= 0)
+			v = json_array_get(v, (size_t)idx);
+		else
+			v = NULL;
+	}
+	return v;
+}
+
+static int get_attr(struct eval_ctx *c, json_t *node, json_t *args, const char *path, json_t **out)
+{
+	size_t n = json_array_size(args);
+	const char *res, *attr;
+	json_t *whole, *v;
+
+	if (!json_is_array(args))
+		return fail(c, node, "get_attr", path, true,
+			    "Argument to \"get_attr\" must be a list");
+	if (c->v < HOT_2015_10_15 && n < 2)
+		return fail(c, node, "get_attr", path, true,
+			    "Arguments to \"get_attr\" must be of the form [resource_name, "
+			    "attribute, (path), ...]");
+	if (n < 1)
+		return fail(c, node, "get_attr", path, true,
+			    "Arguments to \"get_attr\" can be of the next forms: [resource_name] "
+			    "or [resource_name, attribute, (path), ...]");
+	if (json_array_get(args, 0) == eval_unknown() ||
+	    (n > 1 && json_array_get(args, 1) == eval_unknown())) {
+		*out = eval_unknown();
+		return 0;
+	}
+	res = json_string_value(json_array_get(args, 0));
+	attr = n > 1 ? json_string_value(json_array_get(args, 1)) : NULL;
+	if (!res || (n > 1 && !attr))
+		return fail(c, node, "get_attr", path, true,
+			    "Arguments to \"get_attr\" must be of the form [resource_name, "
+			    "attribute, (path), ...]");
+	if (reference(c, node, "get_attr", res, path) < 0)
+		return -1;
+	if (attr && c->has_attr && !c->has_attr(c->u, res, attr))
+		return fail(c, node, "get_attr", path, true,
+			    "The Referenced Attribute (%s %s) is incorrect.", res, attr);
+	if (c->mode == EVAL_VALIDATE || !c->attr) {
+		*out = c->mode == EVAL_VALIDATE ? eval_unknown() : json_null();
+		return 0;
+	}
+	whole = c->attr(c->u, res, attr);
+	v = attr_path(whole, args, 2);
+	*out = v ? json_incref(v) : json_null();
+	json_decref(whole);
+	return 0;
+}
+
+static int get_file(struct eval_ctx *c, json_t *node, json_t *args, const char *path, json_t **out)
+{
+	json_t *content;
+
+	if (args == eval_unknown()) {
+		*out = eval_unknown();
+		return 0;
+	}
+	if (!json_is_string(args))
+		return fail(c, node, "get_file", path, true,
+			    "Argument to \"get_file\" must be a string");
+	content = json_object_get(c->files, json_string_value(args));
+	if (!json_is_string(content))
+		return fail(c, node, "get_file", path, true,
+			    "No content found in the \"files\" section for get_file path: %s",
+			    json_string_value(args));
+	*out = json_incref(content);
+	return 0;
+}
+
+/* resource_facade and Fn::ResourceFacade: the parent resource's parts. */
+static int facade(struct eval_ctx *c, json_t *node, const char *fname, json_t *args,
+		  const char *path, json_t **out)
+{
+	static const char *const hot[] = {"metadata", "deletion_policy", "update_policy"};
+	static const char *const cfn[] = {"Metadata", "DeletionPolicy", "UpdatePolicy"};
+	bool is_cfn = fname[0] == 'F';
+	const char *const *names = is_cfn ? cfn : hot;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (json_is_string(args) && strcmp(json_string_value(args), names[i]) == 0)
+			break;
+	if (i == 3)
+		return fail(c, node, fname, path, true,
+			    "Incorrect arguments to \"%s\" should be one of: %s, %s, %s", fname,
+			    names[0], names[1], names[2]);
+	if (!c->facade) {
+		if (c->mode == EVAL_VALIDATE) {
+			*out = eval_unknown();
+			return 0;
+		}
+		return fail(c, node, fname, path, false,
+			    "\"%s\" is only available in the template of a template resource",
+			    fname);
+	}
+	*out = json_incref(json_object_get(c->facade, hot[i]));
+	if (!*out)
+		*out = i == 1 ? json_string("Delete") : json_object();
+	return 0;
+}
+
+static int if_fn(struct eval_ctx *c, json_t *node, json_t *args, const char *path, json_t **out)
+{
+	size_t n = json_array_size(args);
+	char sub[PATH_SIZE];
+	bool yes = true;
+
+	if (!json_is_array(args) || !(n == 3 || (n == 2 && c->v >= HOT_2021_04_16)))
+		return fail(c, node, "if", path, true,
+			    "Arguments to \"if\" must be of the form: [condition_name, "
+			    "value_if_true, value_if_false]");
+	path_index(sub, path, 0);
+	if (eval_condition(c, json_array_get(args, 0), sub, &yes) < 0)
+		return -1;
+	if (!yes && n == 2)
+		return 1;
+	path_index(sub, path, yes ? 1 : 2);
+	return eval_value(c, json_array_get(args, yes ? 1 : 2), sub, out);
+}
+
+/* ----------------------------------------------------------------- calls */
+
+static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg, const char *path,
+		json_t **out)
+{
+	char sub[PATH_SIZE];
+	struct fn_err fe = {false, ""};
+	json_t *args = NULL;
+	int r;
+
+	path_key(sub, path, fname);
+	if (strcmp(fname, "if") == 0)
+		return if_fn(c, node, arg, sub, out);
+	if (strcmp(fname, "yaql") == 0) {
+		c->errors++; /* refused by fn_scan */
+		return -1;
+	}
+	if (arg_value(c, arg, sub, &args) < 0)
+		return -1;
+	if (strcmp(fname, "get_param") == 0) {
+		r = get_param(c, node, args, sub, out);
+	} else if (strcmp(fname, "get_resource") == 0) {
+		if (args == eval_unknown()) {
+			*out = eval_unknown();
+			r = 0;
+		} else if (!json_is_string(args)) {
+			r = fail(c, node, fname, sub, true,
+				 "Argument to \"get_resource\" must be a string");
+		} else if ((r = reference(c, node, fname, json_string_value(args), sub)) == 0) {
+			*out = ref_id(c, json_string_value(args));
+		}
+	} else if (strcmp(fname, "Ref") == 0) {
+		const char *name = json_string_value(args);
+
+		if (!name)
+			r = fail(c, node, fname, sub, true, "Argument to \"Ref\" must be a string");
+		else if (json_object_get(c->resources, name))
+			r = (r = reference(c, node, fname, name, sub)) == 0
+				    ? (*out = ref_id(c, name), 0)
+				    : r;
+		else
+			r = get_param(c, node, args, sub, out);
+	} else if (strcmp(fname, "get_attr") == 0) {
+		r = get_attr(c, node, args, sub, out);
+	} else if (strcmp(fname, "get_file") == 0) {
+		r = get_file(c, node, args, sub, out);
+	} else if (strcmp(fname, "resource_facade") == 0 ||
+		   strcmp(fname, "Fn::ResourceFacade") == 0) {
+		r = facade(c, node, fname, args, sub, out);
+	} else if (strcmp(fname, "Fn::GetAZs") == 0) {
+		*out = json_pack("[s]", "nova"); /* the local driver's one zone */
+		r = 0;
+	} else if (eval_tainted(args)) {
+		*out = eval_unknown(); /* computed at create time */
+		r = 0;
+	} else if ((*out = fnlib_call(fname, c->v, args, &fe))) {
+		r = 0;
+	} else {
+		r = fail(c, node, fname, sub, fe.form, "%s", fe.msg);
+	}
+	json_decref(args);
+	return r;
+}
+
+int eval_value(struct eval_ctx *c, json_t *node, const char *path, json_t **out)
+{
+	char sub[PATH_SIZE];
+	const char *k;
+	json_t *child, *v, *res;
+	size_t i;
+	int since, bad = 0;
+
+	*out = NULL;
+	if (json_is_object(node) && json_object_size(node) == 1) {
+		k = json_object_iter_key(json_object_iter(node));
+		switch (fn_lookup(k, c->v, &since)) {
+		case FN_AVAILABLE:
+			return call(c, node, k, json_object_get(node, k), path, out);
+		case FN_REMOVED:
+			c->errors++; /* reported by fn_scan */
+			return -1;
+		case FN_NONE:
+			break;
+		}
+	}
+	if (json_is_object(node)) {
+		res = json_object();
+		json_object_foreach (node, k, child) {
+			path_key(sub, path, k);
+			switch (eval_value(c, child, sub, &v)) {
+			case 0:
+				json_object_set_new(res, k, v);
+				break;
+			case -1:
+				bad = 1;
+				break;
+			}
+		}
+	} else if (json_is_array(node)) {
+		res = json_array();
+		json_array_foreach (node, i, child) {
+			path_index(sub, path, i);
+			switch (eval_value(c, child, sub, &v)) {
+			case 0:
+				json_array_append_new(res, v);
+				break;
+			case -1:
+				bad = 1;
+				break;
+			}
+		}
+	} else {
+		res = json_incref(node);
+	}
+	if (bad) {
+		json_decref(res);
+		return -1;
+	}
+	*out = res;
+	return 0;
+}
+
+/* ------------------------------------------------------------ conditions */
+
+static int cond_fn(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg,
+		   const char *path, bool *out)
+{
+	char sub[PATH_SIZE];
+	json_t *args = NULL, *r;
+	struct fn_err fe;
+	size_t i;
+	bool b;
+
+	path_key(sub, path, fname);
+	if (strcmp(fname, "not") == 0) {
+		if (eval_condition(c, arg, sub, &b) < 0)
+			return -1;
+		*out = !b;
+		return 0;
+	}
+	if (strcmp(fname, "and") == 0 || strcmp(fname, "or") == 0) {
+		bool is_and = fname[0] == 'a', acc = is_and;
+		int bad = 0;
+
+		if (!json_is_array(arg) || json_array_size(arg) < 2)
+			return -1; /* reported by cond_check */
+		for (i = 0; i < json_array_size(arg); i++) {
+			char item[PATH_SIZE];
+
+			path_index(item, sub, i);
+			if (eval_condition(c, json_array_get(arg, i), item, &b) < 0)
+				bad = 1;
+			else
+				acc = is_and ? acc && b : acc || b;
+		}
+		*out = acc;
+		return bad ? -1 : 0;
+	}
+	if (strcmp(fname, "equals") == 0 || strcmp(fname, "contains") == 0 ||
+	    strcmp(fname, "get_param") == 0) {
+		if (arg_value(c, arg, sub, &args) < 0)
+			return -1;
+		if (fname[0] == 'g') {
+			json_t *v = NULL;
+
+			if (get_param(c, node, args, sub, &v) < 0) {
+				json_decref(args);
+				return -1;
+			}
+			/* A value known only later counts as true. */
+			*out = v == eval_unknown() || json_is_true(v);
+			if (!json_is_boolean(v) && v != eval_unknown()) {
+				json_decref(v);
+				json_decref(args);
+				return fail(c, node, fname, sub, true,
+					    "The definition of condition is invalid: \"get_param\" "
+					    "must give a boolean");
+			}
+			json_decref(v);
+			json_decref(args);
+			return 0;
+		}
+		if (eval_tainted(args)) {
+			*out = true;
+			json_decref(args);
+			return 0;
+		}
+		r = fnlib_call(fname, c->v, args, &fe);
+		json_decref(args);
+		if (!r)
+			return fail(c, node, fname, sub, fe.form, "%s", fe.msg);
+		*out = json_is_true(r);
+		json_decref(r);
+		return 0;
+	}
+	c->errors++; /* not a condition function: reported by cond_check */
+	return -1;
+}
+
+int eval_condition(struct eval_ctx *c, json_t *node, const char *path, bool *out)
+{
+	*out = true;
+	if (json_is_boolean(node)) {
+		*out = json_is_true(node);
+		return 0;
+	}
+	if (json_is_string(node))
+		return eval_named_condition(c, json_string_value(node), out);
+	if (json_is_object(node) && json_object_size(node) == 1) {
+		const char *k = json_object_iter_key(json_object_iter(node));
+
+		return cond_fn(c, node, k, json_object_get(node, k), path, out);
+	}
+	c->errors++; /* reported by cond_check */
+	return -1;
+}
+
+int eval_named_condition(struct eval_ctx *c, const char *name, bool *out)
+{
+	json_t *known = json_object_get(c->cond_cache, name);
+	json_t *def = json_object_get(c->conditions, name);
+	char path[512];
+	int r;
+
+	*out = true;
+	if (json_is_boolean(known)) {
+		*out = json_is_true(known);
+		return 0;
+	}
+	if (known || !def || json_is_string(def)) {
+		c->errors++; /* a loop, an unknown name, a bare name: cond_check's */
+		return -1;
+	}
+	json_object_set_new(c->cond_cache, name, json_null()); /* in progress */
+	snprintf(path, sizeof(path), "conditions.%s", name);
+	r = eval_condition(c, def, path, out);
+	json_object_set_new(c->cond_cache, name, json_boolean(*out));
+	return r;
 }

@@ -62,6 +62,7 @@ struct walk {
 	struct diags *dg;
 	int from;          /* the resource whose parts are walked; -1 for outputs */
 	const char *where; /* Heat's "(in a.Properties.x)" text */
+	const struct graph_opts *o;
 	int oom;
 };
 
@@ -98,9 +99,21 @@ static void walk(struct walk *w, json_t *node, const char *path, int depth)
 
 		if (fn_lookup(fname, w->v, &since) == FN_AVAILABLE) {
 			snprintf(sub, sizeof(sub), "%s.%s", path, fname);
-			/* `if` branches count once conditions are evaluated. */
-			if (strcmp(fname, "if") == 0)
+			/* Only the branch an `if` takes counts; without
+			 * decided conditions, none does. */
+			if (strcmp(fname, "if") == 0) {
+				int b = w->o && w->o->branch && json_is_array(arg)
+						? w->o->branch(w->o->u, arg)
+						: 0;
+
+				for (int br = 1; br <= 2; br++)
+					if (b == br || b < 0) {
+						snprintf(sub, sizeof(sub), "%s.if[%d]", path, br);
+						walk(w, json_array_get(arg, (size_t)br), sub,
+						     depth + 1);
+					}
 				return;
+			}
 			if (strcmp(fname, "get_resource") == 0 && json_is_string(arg))
 				reference(w, node, fname, json_string_value(arg), sub);
 			else if (strcmp(fname, "get_attr") == 0 && json_is_array(arg) &&
@@ -140,6 +153,13 @@ static void walk_part(struct walk *w, int i, const char *part, const char *heat_
 	}
 }
 
+/* A resource of the template left out by its condition. */
+static bool disabled(struct walk *w, const char *name)
+{
+	return w->o && w->o->enabled && !json_object_get(w->o->enabled, name) &&
+	       json_object_get(json_object_get(doc_root(w->d), "resources"), name);
+}
+
 static void depends_on(struct walk *w, int i)
 {
 	struct node *nd = &w->g->nodes[i];
@@ -151,11 +171,14 @@ static void depends_on(struct walk *w, int i)
 	w->from = i;
 	w->where = nd->name;
 	if (json_is_string(dep)) {
-		reference(w, nd->def, "depends_on", json_string_value(dep), path);
+		if (!disabled(w, json_string_value(dep)))
+			reference(w, nd->def, "depends_on", json_string_value(dep), path);
 	} else if (json_is_array(dep)) {
 		json_array_foreach (dep, k, item) {
 			if (!json_is_string(item))
 				continue; /* a shape error, reported by sections_check */
+			if (disabled(w, json_string_value(item)))
+				continue; /* Heat drops the edge silently */
 			if (find(w->g, json_string_value(item)) < 0)
 				diag_add(w->dg, DIAG_ERROR, w->d, item, NULL, path,
 					 "The specified reference \"%s\" (in %s) is incorrect.",
@@ -289,9 +312,15 @@ out:
 
 struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags *dg)
 {
+	return graph_build_with(d, v, dg, NULL);
+}
+
+struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct diags *dg,
+			       const struct graph_opts *o)
+{
 	struct graph *g = calloc(1, sizeof(*g));
 	json_t *resources = json_object_get(doc_root(d), "resources"), *def, *outputs;
-	struct walk w = {.d = d, .v = v, .dg = dg};
+	struct walk w = {.d = d, .v = v, .dg = dg, .o = o};
 	const char *name;
 	int *batch = NULL;
 
@@ -305,6 +334,8 @@ struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags 
 		json_object_foreach (resources, name, def) {
 			if (!json_is_object(def))
 				continue; /* a shape error, reported by sections_check */
+			if (o && o->enabled && !json_object_get(o->enabled, name))
+				continue; /* left out by its condition */
 			g->nodes[g->n].name = name;
 			g->nodes[g->n++].def = def;
 		}
@@ -325,6 +356,8 @@ struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags 
 			char path[512];
 
 			if (!json_is_object(def) || !json_object_get(def, "value"))
+				continue;
+			if (o && o->outputs_enabled && !json_object_get(o->outputs_enabled, name))
 				continue;
 			snprintf(path, sizeof(path), "outputs.%s.value", name);
 			w.from = -1;

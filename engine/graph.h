@@ -3,8 +3,7 @@
  * metadata, and from depends_on.  Yields the batches in which resources
  * can be created concurrently (and, reversed, deleted).
  *
- * Not yet: pruning by conditions (references inside `if` are not edges
- * until conditions are evaluated) and the implicit network rules. */
+ * Not yet: the implicit network rules. */
 #ifndef HEARTH_GRAPH_H
 #define HEARTH_GRAPH_H
 
@@ -19,6 +18,20 @@ struct graph;
  * on it), and a warning for such references in outputs (Heat reports those
  * only when the output is read).  NULL only when out of memory. */
 struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags *dg);
+
+/* With conditions decided: resources not in enabled (name → true) are
+ * left out (references to them are errors, depends_on on them is
+ * dropped, as in Heat), outputs not in outputs_enabled are not walked,
+ * and branch(u, args of an `if`) says which branch counts: 1 or 2, 0 for
+ * neither, -1 for both.  NULL members mean: all, all, none. */
+struct graph_opts {
+	json_t *enabled;
+	json_t *outputs_enabled;
+	int (*branch)(void *u, json_t *if_args);
+	void *u;
+};
+struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct diags *dg,
+			       const struct graph_opts *o);
 void graph_free(struct graph **g);
 
 int graph_count(const struct graph *g);

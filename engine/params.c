@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/eval.h"
+
 /* Backtracking budget of one allowed_pattern match. */
 #define PATTERN_MATCH_LIMIT 100000
 #define PATTERN_DEPTH_LIMIT 10000
@@ -685,4 +687,140 @@ int params_check(const struct doc *d, enum hot_version v, struct diags *dg)
 	if (json_is_array(groups))
 		check_groups(&c, groups, json_is_object(params) ? params : NULL);
 	return c.errors;
+}
+
+/* ---------------------------------------------------------------- values */
+
+/* Where a value given for a parameter was written: in one of the
+ * environment files, else at the parameter's name in the template. */
+static void value_place(const struct doc *d, const struct doc *const *where, int nwhere,
+			json_t *value, const char *name, const struct doc **pd, json_t **obj,
+			const char **key)
+{
+	struct mark m;
+
+	for (int i = 0; i < nwhere; i++)
+		if (where[i] && doc_mark(where[i], value, &m)) {
+			*pd = where[i];
+			*obj = value;
+			*key = NULL;
+			return;
+		}
+	*pd = d;
+	*obj = json_object_get(doc_root(d), "parameters");
+	*key = name;
+}
+
+/* The typed value of parameter name from raw, checked against its
+ * constraints; NULL after reporting why. */
+static json_t *typed_value(const struct doc *d, enum hot_version v, json_t *schema,
+			   const char *name, json_t *raw, bool from_default,
+			   const struct doc *const *where, int nwhere, struct diags *dg)
+{
+	json_t *cons = json_object_get(schema, "constraints"), *con, *typed, *obj;
+	enum ptype t = type_of(json_string_value(json_object_get(schema, "type")) ?: "");
+	const struct doc *pd = d;
+	const char *key = "default";
+	char why[1024], path[512];
+	size_t i;
+
+	if (t == P_BAD)
+		return NULL; /* reported by params_check */
+	obj = schema;
+	if (!from_default)
+		value_place(d, where, nwhere, raw, name, &pd, &obj, &key);
+	snprintf(path, sizeof(path), "parameters.%s", name);
+	typed = convert(t, raw, why, sizeof(why));
+	if (typed && json_is_array(cons))
+		json_array_foreach (cons, i, con) {
+			enum ckind kind = json_is_object(con) ? kind_of(con, v) : C_NONE;
+			const json_t *desc = json_object_get(con, "description");
+
+			if (kind == C_NONE || !(kinds[kind].types & (1u << t)) ||
+			    satisfies(t, kind, con, typed, why, sizeof(why)))
+				continue;
+			if (json_is_string(desc))
+				snprintf(why, sizeof(why), "%s", json_string_value(desc));
+			json_decref(typed);
+			typed = NULL;
+			break;
+		}
+	if (!typed && !from_default) /* a bad default is params_check's */
+		diag_add(dg, DIAG_ERROR, pd, obj, key, path, "Parameter '%s' is invalid: %s", name,
+			 why);
+	return typed;
+}
+
+json_t *params_values(const struct doc *d, enum hot_version v, json_t *given, json_t *defaults,
+		      json_t *pseudo, const struct doc *const *where, int nwhere, bool missing_ok,
+		      struct diags *dg)
+{
+	json_t *params = json_object_get(doc_root(d), "parameters"), *out = json_object();
+	json_t *schema, *raw, *missing = json_array();
+	const char *name;
+	char list[1024];
+	size_t n = 0;
+
+	if (!out || !missing) {
+		json_decref(out);
+		json_decref(missing);
+		return NULL;
+	}
+	json_object_foreach (given, name, raw) {
+		const struct doc *pd;
+		json_t *obj;
+		const char *key;
+
+		if (json_object_get(params, name) || json_object_get(pseudo, name))
+			continue;
+		value_place(d, where, nwhere, raw, name, &pd, &obj, &key);
+		if (pd == d) { /* not in an environment file: at the section */
+			obj = doc_root(d);
+			key = json_object_get(obj, "parameters") ? "parameters" : NULL;
+		}
+		diag_add_key(dg, DIAG_ERROR, pd, obj, key, "parameters",
+			     "The Parameter (%s) was not defined in template.", name);
+	}
+	if (json_is_object(params))
+		json_object_foreach (params, name, schema) {
+			bool dflt = false;
+			json_t *typed;
+
+			if (!json_is_object(schema))
+				continue;
+			raw = json_object_get(given, name);
+			if (!raw || json_is_null(raw))
+				raw = json_object_get(defaults, name);
+			if (!raw || json_is_null(raw)) {
+				raw = json_object_get(schema, "default");
+				dflt = true;
+			}
+			if (!raw || json_is_null(raw)) {
+				json_array_append_new(missing, json_string(name));
+				json_object_set(out, name, eval_unknown());
+				continue;
+			}
+			if (eval_tainted(raw)) { /* known at create time */
+				json_object_set(out, name, eval_unknown());
+				continue;
+			}
+			typed = typed_value(d, v, schema, name, raw, dflt, where, nwhere, dg);
+			json_object_set_new(out, name, typed ? typed : json_incref(eval_unknown()));
+		}
+	json_object_update(out, pseudo);
+	list[0] = '\0';
+	for (size_t i = 0; i < json_array_size(missing); i++)
+		n += (size_t)snprintf(list + (n < sizeof(list) ? n : sizeof(list) - 1),
+				      n < sizeof(list) ? sizeof(list) - n : 1, "%s%s",
+				      i ? ", " : "", json_string_value(json_array_get(missing, i)));
+	if (json_array_size(missing) == 1)
+		diag_add_key(dg, missing_ok ? DIAG_WARNING : DIAG_ERROR, d, doc_root(d),
+			     "parameters", "parameters", "The Parameter (%s) was not provided.%s",
+			     list, missing_ok ? " (a stack needs it)" : "");
+	else if (json_array_size(missing) > 1)
+		diag_add_key(dg, missing_ok ? DIAG_WARNING : DIAG_ERROR, d, doc_root(d),
+			     "parameters", "parameters", "The Parameters (%s) were not provided.%s",
+			     list, missing_ok ? " (a stack needs them)" : "");
+	json_decref(missing);
+	return out;
 }

@@ -1,14 +1,218 @@
-/* Unit tests for engine/stack.c (the template corpus) (placeholder until its cases land). */
+/* The template corpus: every folder of tests/data/templates/ run through
+ * stack_define in RESOLVE mode, as `hearth template resolve` runs it; the
+ * folder's expect (findings) and expected.json (the resolved stack) are
+ * compared.  See tests/data/templates/README.md. */
+#include <sys/stat.h>
+
+#include "cli/inputs.h"
+#include "engine/stack.h"
 #include "tests/tap.h"
 
-static void builds(void)
+#define MAX_ENVS 16
+
+static int is_env(const struct dirent *de)
 {
-	CHECK(1);
+	size_t n = strlen(de->d_name);
+
+	return strncmp(de->d_name, "env", 3) == 0 && n > 5 &&
+	       strcmp(de->d_name + n - 5, ".yaml") == 0;
+}
+
+/* params: name=value lines. */
+static json_t *read_params(const char *dir)
+{
+	char path[1024], *text, *line, *save = NULL;
+	json_t *params;
+
+	snprintf(path, sizeof(path), "%s/params", dir);
+	if (!(text = tap_slurp(path, NULL)))
+		return NULL;
+	params = json_object();
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (!eq) {
+			printf("# params: no '=' in \"%s\"\n", line);
+			CHECK(!"params line without =");
+			continue;
+		}
+		*eq = '\0';
+		json_object_set_new(params, line, json_string(eq + 1));
+	}
+	free(text);
+	return params;
+}
+
+/* The lines of findings, the case folder taken off their file names. */
+static json_t *finding_lines(struct diags *dg, const char *dir)
+{
+	json_t *lines = json_array();
+	size_t dl = strlen(dir);
+
+	for (int i = 0; i < diags_total(dg); i++) {
+		const char *l = diags_line(dg, i);
+
+		if (strncmp(l, dir, dl) == 0 && l[dl] == '/')
+			l += dl + 1;
+		json_array_append_new(lines, json_string(l));
+	}
+	return lines;
+}
+
+static void compare_findings(json_t *got, const char *dir, struct diags *dg)
+{
+	char path[1024], *expect, *line, *save = NULL;
+	size_t i = 0;
+
+	snprintf(path, sizeof(path), "%s/expect", dir);
+	expect = tap_slurp(path, NULL);
+	if (!expect) { /* no expect: no error */
+		if (diags_count(dg, DIAG_ERROR)) {
+			for (i = 0; i < json_array_size(got); i++)
+				printf("#   %s\n", json_string_value(json_array_get(got, i)));
+			CHECK(!"errors where none are expected");
+		}
+		return;
+	}
+	for (line = strtok_r(expect, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++)
+		CHECK_STR(json_string_value(json_array_get(got, i)), line);
+	if (json_array_size(got) > i) {
+		printf("# %zu unexpected finding(s):\n", json_array_size(got) - i);
+		for (; i < json_array_size(got); i++)
+			printf("#   %s\n", json_string_value(json_array_get(got, i)));
+		CHECK(!"unexpected findings");
+	}
+	free(expect);
+}
+
+static void compare_result(json_t *got, const char *dir)
+{
+	char path[1024];
+	json_error_t je;
+	json_t *want, *w;
+	const char *k;
+
+	snprintf(path, sizeof(path), "%s/expected.json", dir);
+	want = json_load_file(path, JSON_DECODE_ANY, &je);
+	if (!want) {
+		struct stat st;
+
+		if (stat(path, &st) == 0) {
+			printf("# %s:%d: %s\n", path, je.line, je.text);
+			CHECK(!"expected.json does not parse");
+		}
+		return;
+	}
+	json_object_foreach (want, k, w) {
+		json_t *g = json_object_get(got, k), *empty = json_object();
+
+		if (!g)
+			g = empty;
+		if (!json_equal(g, w)) {
+			char *gt = json_dumps(g, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+			char *wt = json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+
+			printf("# %s differs\n#   got:  %s\n#   want: %s\n", k, gt, wt);
+			free(gt);
+			free(wt);
+			CHECK(!"resolved stack differs from expected.json");
+		}
+		json_decref(empty);
+	}
+	json_decref(want);
+}
+
+static void corpus_case(void)
+{
+	const char *dir = tap_data;
+	struct stack_opts o = STACK_OPTS_DEFAULT;
+	const struct doc *envs[MAX_ENVS];
+	struct doc *tmpl = NULL, *owned[MAX_ENVS] = {0};
+	struct dirent **list = NULL;
+	struct diags *dg = diags_new();
+	struct herr e = HERR_INIT;
+	json_t *files = NULL, *params, *attrs, *result = NULL, *lines = NULL;
+	char path[1024];
+	struct stat st;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/template.yaml", dir);
+	if (stat(path, &st) < 0)
+		snprintf(path, sizeof(path), "%s/template.json", dir);
+	tmpl = inputs_load(path, false, NULL, &e);
+	n = scandir(dir, &list, is_env, alphasort);
+	for (int i = 0; i < n; i++) {
+		char ep[1024];
+
+		snprintf(ep, sizeof(ep), "%s/%s", dir, list[i]->d_name);
+		if (i < MAX_ENVS && !(owned[i] = inputs_load(ep, true, NULL, &e)))
+			printf("# %s\n", e.msg);
+		envs[i < MAX_ENVS ? i : 0] = owned[i < MAX_ENVS ? i : 0];
+		free(list[i]);
+	}
+	free(list);
+	snprintf(path, sizeof(path), "%s/files", dir);
+	if (stat(path, &st) == 0 && !(files = inputs_files_dir(path, 1000, 8 << 20, &e)))
+		printf("# %s\n", e.msg);
+	params = read_params(dir);
+	snprintf(path, sizeof(path), "%s/attributes.json", dir);
+	attrs = json_load_file(path, 0, NULL);
+
+	if (!tmpl) {
+		/* A template that does not load: its one finding is the
+		 * loader's message. */
+		json_t *got = json_pack("[s]", strncmp(e.msg, dir, strlen(dir)) == 0
+						       ? e.msg + strlen(dir) + 1
+						       : e.msg);
+
+		printf("# %s\n", e.msg);
+		compare_findings(got, dir, dg);
+		CHECK(diags_total(dg) == 0);
+		json_decref(got);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/files/", dir);
+	o.name = "test-stack";
+	o.id = "11111111-2222-4333-8444-555555555555";
+	o.project = "test-project";
+	o.mode = EVAL_RESOLVE;
+	o.files = files;
+	o.files_prefix = path;
+	o.params = params;
+	o.envs = envs;
+	o.nenv = n > 0 ? (n < MAX_ENVS ? n : MAX_ENVS) : 0;
+	o.attributes = attrs;
+	result = stack_define(tmpl, &o, dg);
+	CHECK(result != NULL);
+	lines = finding_lines(dg, dir);
+	compare_findings(lines, dir, dg);
+	if (result)
+		compare_result(result, dir);
+out:
+	json_decref(lines);
+	json_decref(result);
+	json_decref(files);
+	json_decref(params);
+	json_decref(attrs);
+	for (int i = 0; i < MAX_ENVS; i++)
+		doc_free(&owned[i]);
+	doc_free(&tmpl);
+	diags_free(&dg);
+}
+
+static int is_case(const char *name)
+{
+	return strchr(name, '.') == NULL; /* folders; README.md is not a case */
 }
 
 int main(void)
 {
-	struct tap_case cases[] = {{"builds", builds, NULL}};
+	static struct tap_case cases[2048];
+	int n = tap_dir_cases("templates", is_case, corpus_case, cases, 0, 2048), rc;
 
-	return tap_run(cases, 1);
+	if (n < 0)
+		return 1;
+	rc = tap_run(cases, n);
+	tap_free_data(cases, n);
+	return rc;
 }
