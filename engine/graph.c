@@ -189,6 +189,80 @@ static void depends_on(struct walk *w, int i)
 	}
 }
 
+/* ------------------------------------------------- implicit dependencies */
+
+static const char *type_of(const struct node *nd)
+{
+	return json_string_value(json_object_get(nd->def, "type"));
+}
+
+static json_t *prop(const struct node *nd, const char *name)
+{
+	return json_object_get(json_object_get(nd->def, "properties"), name);
+}
+
+static bool is_type(const struct node *nd, const char *type)
+{
+	const char *t = type_of(nd);
+
+	return t && strcmp(t, type) == 0;
+}
+
+/* An edge from i to every resource of type `type` whose property `key`
+ * is written as net is (hot-spec §5.1: Heat compares the values). */
+static void implicit_on(struct walk *w, int i, const int *subnets, int ns, json_t *net)
+{
+	if (!net)
+		return;
+	for (int k = 0; k < ns; k++)
+		if (subnets[k] != i && json_equal(prop(&w->g->nodes[subnets[k]], "network"), net) &&
+		    add_edge(&w->g->nodes[i], subnets[k]) < 0)
+			w->oom = 1;
+}
+
+/* Heat's add_dependencies rules for network resources: a port or server
+ * waits for the subnets of its networks, a router with a gateway for the
+ * subnets of the external network, a floating IP for the router that
+ * gives its network a gateway. */
+static void implicit(struct walk *w)
+{
+	int *subnets = malloc(((size_t)w->g->n + 1) * sizeof(int)), ns = 0;
+
+	if (!subnets) {
+		w->oom = 1;
+		return;
+	}
+	for (int i = 0; i < w->g->n; i++)
+		if (is_type(&w->g->nodes[i], "OS::Neutron::Subnet"))
+			subnets[ns++] = i;
+	for (int i = 0; i < w->g->n; i++) {
+		struct node *nd = &w->g->nodes[i];
+		json_t *x, *gw;
+		size_t k;
+
+		if (is_type(nd, "OS::Neutron::Port")) {
+			implicit_on(w, i, subnets, ns, prop(nd, "network"));
+		} else if (is_type(nd, "OS::Nova::Server")) {
+			json_array_foreach (prop(nd, "networks"), k, x)
+				implicit_on(w, i, subnets, ns, json_object_get(x, "network"));
+		} else if (is_type(nd, "OS::Neutron::Router")) {
+			implicit_on(w, i, subnets, ns,
+				    json_object_get(prop(nd, "external_gateway_info"), "network"));
+		} else if (is_type(nd, "OS::Neutron::FloatingIP") &&
+			   (x = prop(nd, "floating_network"))) {
+			for (int j = 0; j < w->g->n; j++) {
+				struct node *r = &w->g->nodes[j];
+
+				gw = json_object_get(prop(r, "external_gateway_info"), "network");
+				if (is_type(r, "OS::Neutron::Router") && json_equal(gw, x) &&
+				    add_edge(nd, j) < 0)
+					w->oom = 1;
+			}
+		}
+	}
+	free(subnets);
+}
+
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -365,6 +439,7 @@ struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct d
 			walk(&w, json_object_get(def, "value"), path, 0);
 		}
 	}
+	implicit(&w);
 	if (w.oom)
 		goto fail;
 	for (int i = 0; i < g->n; i++)

@@ -3,7 +3,9 @@
  * metadata, and from depends_on.  Yields the batches in which resources
  * can be created concurrently (and, reversed, deleted).
  *
- * Not yet: the implicit network rules. */
+ * Also Heat's implicit rules for network resources (§5.1): ports and
+ * servers wait for the subnets of their networks, routers with a gateway
+ * for the external network's subnets, floating IPs for their router. */
 #ifndef HEARTH_GRAPH_H
 #define HEARTH_GRAPH_H
 

@@ -11,9 +11,9 @@ cd "$top"
 [ -x configure ] || autoreconf -fi
 mkdir -p _build/fuzz/crashes && cd _build/fuzz
 [ -f Makefile ] || CC=clang "$top/configure" --enable-fuzzing >configure.out
-make -s -j"$(nproc)" tests/fuzz/fuzz_config tests/fuzz/fuzz_paths tests/fuzz/fuzz_load
+make -s -j"$(nproc)" tests/fuzz/fuzz_config tests/fuzz/fuzz_paths tests/fuzz/fuzz_load tests/fuzz/fuzz_stack
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_config fuzz_paths fuzz_load)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_config fuzz_paths fuzz_load fuzz_stack)
 for t in "${targets[@]}"; do
 	mkdir -p "corpus/$t"
 	echo "== $t for ${secs}s"
