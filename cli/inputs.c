@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 /* The whole of path, NUL-terminated, at most max bytes. */
-static char *slurp(const char *path, size_t max, size_t *len, struct herr *e)
+static char *slurp(const char *path, size_t max, bool template, size_t *len, struct herr *e)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -21,9 +21,13 @@ static char *slurp(const char *path, size_t max, size_t *len, struct herr *e)
 	}
 	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
 		herr_set(e, HERR_INVALID, "%s: not a regular file", path);
+	} else if ((size_t)st.st_size > max && !template) {
+		herr_set(e, HERR_TOO_BIG, "%s: the files together exceed %zu bytes", path, max);
 	} else if ((size_t)st.st_size > max) {
-		herr_set(e, HERR_TOO_BIG, "%s: %lld bytes, more than the %zu allowed", path,
-			 (long long)st.st_size, max);
+		herr_set(e, HERR_TOO_BIG,
+			 "%s: Request limit exceeded: Template size (%lld bytes) exceeds maximum "
+			 "allowed size (%zu bytes).",
+			 path, (long long)st.st_size, max);
 	} else if (!(buf = malloc((size_t)st.st_size + 1))) {
 		herr_set(e, HERR_NOMEM, "%s: out of memory", path);
 	} else if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
@@ -42,8 +46,7 @@ struct doc *inputs_load(const char *path, bool env, const struct load_limits *li
 {
 	static const struct load_limits defaults = LOAD_LIMITS_DEFAULT;
 	size_t len = 0;
-	/* Read a little past the limit so the loader's own message says so. */
-	char *text = slurp(path, (lim ? lim : &defaults)->max_size + 1, &len, e);
+	char *text = slurp(path, (lim ? lim : &defaults)->max_size, true, &len, e);
 	struct doc *d;
 
 	if (!text)
@@ -95,7 +98,7 @@ static int add_dir(struct walk *w, const char *dir, int depth)
 			rc = -1;
 			goto next;
 		}
-		text = slurp(path, w->max_bytes - w->bytes, &len, w->e);
+		text = slurp(path, w->max_bytes - w->bytes, false, &len, w->e);
 		if (!text) {
 			rc = -1;
 			goto next;

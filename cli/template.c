@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "cli/inputs.h"
-#include "engine/graph.h"
 #include "engine/stack.h"
 #include "engine/version.h"
 
@@ -95,14 +94,14 @@ static struct doc *load_and_check(struct topts *t, enum eval_mode mode, bool qui
 	}
 	for (int i = 0; i < t->nenv; i++)
 		if (!(envs[i] = inputs_load(t->envs[i], true, NULL, &e))) {
-			*rc = herr_isset(&e) && e.code == HERR_INVALID ? 1 : 2;
-			fprintf(stderr, "%s\n", e.msg);
+			*rc = e.code == HERR_INVALID || e.code == HERR_TOO_BIG ? 1 : 2;
+			fprintf(stderr, *rc == 2 ? "hearth: cannot read %s\n" : "%s\n", e.msg);
 			goto out;
 		}
 	d = inputs_load(t->file, false, NULL, &e);
 	if (!d) {
-		*rc = e.code == HERR_INVALID ? 1 : 2;
-		fprintf(stderr, "%s\n", e.msg);
+		*rc = e.code == HERR_INVALID || e.code == HERR_TOO_BIG ? 1 : 2;
+		fprintf(stderr, *rc == 2 ? "hearth: cannot read %s\n" : "%s\n", e.msg);
 		goto out;
 	}
 	if (!(dg = diags_new()))
@@ -118,9 +117,11 @@ static struct doc *load_and_check(struct topts *t, enum eval_mode mode, bool qui
 	o.nenv = t->nenv;
 	o.attributes = attrs;
 	def = stack_define(d, &o, dg);
-	diags_print(dg, stderr);
 	errors = diags_count(dg, DIAG_ERROR);
 	warnings = diags_count(dg, DIAG_WARNING);
+	/* show and graph print warnings only along with errors. */
+	if (errors || !quiet_ok)
+		diags_print(dg, stderr);
 	if (errors)
 		fprintf(stderr, "%s: %d error(s), %d warning(s)\n", t->file, errors, warnings);
 	else if (!quiet_ok)
@@ -247,59 +248,38 @@ static int cmd_show(struct topts *t)
 
 static int cmd_graph(struct topts *t)
 {
-	struct diags *dg = NULL;
-	struct graph *g = NULL;
-	int rc, nb, *batch = NULL;
-	struct doc *d = load_and_check(t, EVAL_VALIDATE, true, &rc, NULL);
-	bool dot = t->dot;
+	json_t *def = NULL, *requires, *batches, *deps, *batch;
+	const char *name;
+	size_t i, k;
+	int rc;
+	struct doc *d = load_and_check(t, EVAL_VALIDATE, true, &rc, &def);
 
-	if (!d || rc != 0)
-		goto out;
-	dg = diags_new();
-	g = dg ? graph_build(d, (enum hot_version)version_detect(d, dg), dg) : NULL;
-	batch = g ? malloc(((size_t)graph_count(g) + 1) * sizeof(int)) : NULL;
-	if (!batch) {
-		rc = 2;
-		goto out;
-	}
-	nb = graph_batches(g, batch);
-	if (dot)
+	requires = json_object_get(def, "requires");
+	batches = json_object_get(def, "batches");
+	if (rc == 0 && t->dot)
 		printf("digraph template {\n  rankdir=BT;\n");
-	for (int i = 0; i < graph_count(g); i++) {
-		const int *deps;
-		int n = graph_requires(g, i, &deps);
-
-		if (dot) {
-			printf("  \"%s\";\n", graph_name(g, i));
-			for (int k = 0; k < n; k++)
-				printf("  \"%s\" -> \"%s\";\n", graph_name(g, i),
-				       graph_name(g, deps[k]));
+	json_object_foreach (requires, name, deps) {
+		if (t->dot) {
+			printf("  \"%s\";\n", name);
+			json_array_foreach (deps, k, batch)
+				printf("  \"%s\" -> \"%s\";\n", name, json_string_value(batch));
 			continue;
 		}
-		printf("%s", graph_name(g, i));
-		for (int k = 0; k < n; k++)
-			printf("%s%s", k ? ", " : " requires ", graph_name(g, deps[k]));
+		printf("%s", name);
+		json_array_foreach (deps, k, batch)
+			printf("%s%s", k ? ", " : " requires ", json_string_value(batch));
 		putchar('\n');
 	}
-	if (dot) {
+	if (rc == 0 && t->dot)
 		puts("}");
-	} else {
-		for (int b = 0; b < nb; b++) {
-			int first = 1;
-
-			printf("batch %d:", b + 1);
-			for (int i = 0; i < graph_count(g); i++)
-				if (batch[i] == b) {
-					printf("%s%s", first ? " " : ", ", graph_name(g, i));
-					first = 0;
-				}
+	else if (rc == 0)
+		json_array_foreach (batches, i, batch) {
+			printf("batch %zu:", i + 1);
+			json_array_foreach (batch, k, deps)
+				printf("%s%s", k ? ", " : " ", json_string_value(deps));
 			putchar('\n');
 		}
-	}
-out:
-	free(batch);
-	graph_free(&g);
-	diags_free(&dg);
+	json_decref(def);
 	doc_free(&d);
 	return rc;
 }

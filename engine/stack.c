@@ -90,9 +90,20 @@ static json_t *attr_value(void *u, const char *res, const char *attr)
 static int branch(void *u, json_t *args)
 {
 	struct level *l = u;
+	struct diags *quiet = diags_new(), *dg = l->ec.dg;
+	int errors = l->ec.errors, r;
 	bool yes = true;
 
-	if (eval_condition(&l->ec, json_array_get(args, 0), "", &yes) < 0)
+	/* The evaluation of the resource reports the condition's errors,
+	 * with their paths; here only its value matters. */
+	if (!quiet)
+		return -1;
+	l->ec.dg = quiet;
+	r = eval_condition(&l->ec, json_array_get(args, 0), "", &yes);
+	l->ec.dg = dg;
+	l->ec.errors = errors;
+	diags_free(&quiet);
+	if (r < 0)
 		return -1;
 	if (!yes && json_array_size(args) == 2)
 		return 0;
@@ -507,6 +518,37 @@ static void resolve_types(struct level *l, json_t *resources)
 	}
 }
 
+/* What each resource requires and the batches in which they can be
+ * created: `requires` and `batches` of the definition (no batches when
+ * there is a cycle, reported by the graph). */
+static void record_graph(struct level *l, struct graph *g)
+{
+	int n = graph_count(g), *batch = malloc(((size_t)n + 1) * sizeof(int)), nb;
+	json_t *requires = json_object(), *batches = json_array();
+
+	for (int i = 0; i < n; i++) {
+		const int *deps;
+		int nd = graph_requires(g, i, &deps);
+		json_t *names = json_array();
+
+		for (int k = 0; k < nd; k++)
+			json_array_append_new(names, json_string(graph_name(g, deps[k])));
+		json_object_set_new(requires, graph_name(g, i), names);
+	}
+	nb = batch ? graph_batches(g, batch) : -2;
+	for (int k = 0; k < nb; k++)
+		json_array_append_new(batches, json_array());
+	for (int i = 0; nb > 0 && i < n; i++)
+		json_array_append_new(json_array_get(batches, (size_t)batch[i]),
+				      json_string(graph_name(g, i)));
+	json_object_set_new(l->out, "requires", requires);
+	if (nb >= 0)
+		json_object_set_new(l->out, "batches", batches);
+	else
+		json_decref(batches);
+	free(batch);
+}
+
 /* --------------------------------------------------------------- outputs */
 
 static void outputs(struct level *l, json_t *section, json_t *enabled)
@@ -646,6 +688,8 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 		}
 	go = (struct graph_opts){enabled, out_enabled, branch, &l};
 	g = graph_build_with(d, l.v, b->dg, &go);
+	if (g)
+		record_graph(&l, g);
 	graph_free(&g);
 
 	if (resources) {

@@ -38,7 +38,9 @@ struct stack_opts {
  * stack is valid when diags_count(dg, DIAG_ERROR) is 0).  Returns a new
  * object (tests/data/templates/README.md): resources (name → resolved
  * properties), metadata, types, parameters, conditions, outputs,
- * output_errors and nested (name → the same for its nested stack); in
+ * output_errors, nested (name → the same for its nested stack), requires
+ * (name → the names it requires) and batches (lists of names that can be
+ * created concurrently, in order; absent when there is a cycle); in
  * VALIDATE mode values known only at create time are eval_unknown().
  * NULL when out of memory. */
 json_t *stack_define(const struct doc *tmpl, const struct stack_opts *o, struct diags *dg);
