@@ -70,6 +70,36 @@ out=$($WRAP "$B/hearth" template graph "$S/tests/data/validate/cycle-three-and-s
 is "$rc" 1 "template graph: a cycle exits 1"
 like "$out" 'Circular Dependency Found: a -> b -> c -> a' "naming the resources on it"
 
+# hearth template resolve: -P, -e, --files-dir and --attributes, as a
+# client would send them; hidden values masked.
+mkdir -p "$T/tfiles/lib"
+printf 'heat_template_version: 2021-04-16\nparameters:\n  who: {type: string}\n  pw: {type: string, hidden: true, default: s3cret}\n  mode: {type: string, default: dev}\nconditions:\n  prod: {equals: [{get_param: mode}, prod]}\nresources:\n  a:\n    type: OS::Heat::Value\n    properties:\n      value: {get_file: lib/motd.txt}\n  b:\n    type: OS::Heat::Value\n    properties:\n      value: [{get_param: who}, {get_resource: a}, {get_attr: [a, value, 1]}, {if: [prod, only-in-prod]}]\n  c:\n    type: My::Thing\n    properties: {size: 3}\noutputs:\n  pw: {value: {get_param: pw}}\n  thing: {value: {get_attr: [c, doubled]}}\n' > "$T/res.yaml"
+printf 'heat_template_version: 2016-10-14\nparameters:\n  size: {type: number}\noutputs:\n  doubled: {value: {get_param: size}}\n' > "$T/tfiles/lib/thing.yaml"
+printf 'hello\n' > "$T/tfiles/lib/motd.txt"
+printf 'parameters:\n  mode: prod\nresource_registry:\n  My::Thing: lib/thing.yaml\n' > "$T/env1.yaml"
+printf 'parameters:\n  mode: dev\n' > "$T/env2.yaml"
+printf '{"a": {"value": ["x", "y"]}}' > "$T/attrs.json"
+out=$($WRAP "$B/hearth" template resolve -P who=me -e "$T/env1.yaml" -f "$T/tfiles" -a "$T/attrs.json" "$T/res.yaml" 2>&1); rc=$?
+is "$rc" 0 "template resolve exits 0"
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([d["resources"], d["outputs"], d["types"]["c"], d["parameters"]["pw"], d["nested"]["c"]["parameters"]["size"]], sort_keys=True))')" \
+	'[{"a": {"value": "hello\n"}, "b": {"value": ["me", "a", "y", "only-in-prod"]}, "c": {"size": 3}}, {"pw": "s3cret", "thing": null}, "lib/thing.yaml", "******", 3]' \
+	"properties, outputs, the registry's template and the nested stack; hidden values masked"
+out=$($WRAP "$B/hearth" template resolve -P who=me -e "$T/env1.yaml" -e "$T/env2.yaml" -f "$T/tfiles" "$T/res.yaml" 2>&1); rc=$?
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["resources"]["b"]))')" \
+	'{"value": ["me", "a", null]}' "a later -e wins (the if drops its item), get_attr without --attributes is null"
+out=$($WRAP "$B/hearth" template validate -e "$T/env1.yaml" "$T/res.yaml" 2>&1); rc=$?
+is "$rc" 1 "template validate: a template resource missing from --files-dir is an error"
+like "$out" 'res.yaml:18:11: resources.c.type: Could not fetch remote template "lib/thing.yaml"' "at its type"
+like "$out" 'warning: parameters: The Parameter \(who\) was not provided' "a missing value is a warning for validate"
+out=$($WRAP "$B/hearth" template resolve -f "$T/tfiles" -e "$T/env1.yaml" "$T/res.yaml" 2>&1); rc=$?
+is "$rc" 1 "template resolve: a missing value is an error"
+like "$out" 'res.yaml:2:1: parameters: The Parameter \(who\) was not provided\.' "named at the parameters section"
+out=$($WRAP "$B/hearth" template resolve -P nope "$T/res.yaml" 2>&1); rc=$?
+is "$rc" 2 "template: -P without = is a usage error"
+out=$($WRAP "$B/hearth" template --help 2>&1); rc=$?
+is "$rc" 0 "hearth template --help exits 0"
+like "$out" '--files-dir DIR' "and documents the options"
+
 port=$(free_port)
 out=$($WRAP "$B/hearth" -u "http://127.0.0.1:$port" health 2>&1); rc=$?
 is "$rc" 2 "hearth health: nothing listening exits 2"
