@@ -178,9 +178,27 @@ static int get_param(struct eval_ctx *c, json_t *node, json_t *args, const char 
 		return fail(c, node, "get_param", path, true,
 			    "Parameter name in \"get_param\" must be string");
 	v = json_object_get(c->params, json_string_value(name));
-	if (!v)
-		return fail(c, node, "get_param", path, true,
-			    "The Parameter (%s) was not provided.", json_string_value(name));
+	if (!v) {
+		const char *fname = json_object_iter_key(json_object_iter(node));
+		json_t *raw = json_object_get(node, fname);
+		json_t *written = json_is_array(raw) ? json_array_get(raw, 0) : raw;
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "The Parameter (%s) was not provided.",
+			 json_string_value(name));
+		if (!json_is_string(written) || strcmp(fname, "get_param") != 0)
+			return fail(c, node, fname, path, false, "%s", msg);
+		/* A name written out: functions.c reported it already, at the
+		 * name (an error, or a warning in an output). */
+		if (c->in_output) {
+			if (!c->output_error)
+				c->output_error = strdup(msg);
+			return -1;
+		}
+		diag_add(c->dg, DIAG_ERROR, c->d, written, NULL, path, "%s", msg);
+		c->errors++;
+		return -1;
+	}
 	for (i = 1; json_is_array(args) && i < json_array_size(args); i++) {
 		json_t *k = json_array_get(args, i);
 		long long idx;
@@ -289,7 +307,7 @@ static int get_file(struct eval_ctx *c, json_t *node, json_t *args, const char *
 			    "Argument to \"get_file\" must be a string");
 	content = json_object_get(c->files, json_string_value(args));
 	if (!json_is_string(content))
-		return fail(c, node, "get_file", path, true,
+		return fail(c, node, "get_file", path, false,
 			    "No content found in the \"files\" section for get_file path: %s",
 			    json_string_value(args));
 	*out = json_incref(content);

@@ -207,6 +207,43 @@ static json_t *to_list(const json_t *v, char *why, size_t whysize)
 	return out;
 }
 
+/* Python's json.loads message for what jansson refused in text: the
+ * phrase, then where the offending token starts. */
+static void py_json_error(const char *text, const json_error_t *je, char *why, size_t whysize)
+{
+	static const struct {
+		const char *jansson, *python;
+	} phrases[] = {
+		{"invalid token", "Expecting value"},
+		{"unexpected token", "Expecting value"},
+		{"string or '}' expected", "Expecting property name enclosed in double quotes"},
+		{"']' expected", "Expecting ',' delimiter"},
+		{"'}' expected", "Expecting ',' delimiter"},
+		{"':' expected", "Expecting ':' delimiter"},
+		{"end of file expected", "Extra data"},
+	};
+	const char *near = strstr(je->text, "near '"), *phrase = NULL;
+	size_t start = (size_t)je->position, line = 1, col;
+
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (strncmp(je->text, phrases[i].jansson, strlen(phrases[i].jansson)) == 0)
+			phrase = phrases[i].python;
+	if (!phrase || start > strlen(text)) {
+		snprintf(why, whysize, "Value must be valid JSON: %s", je->text);
+		return;
+	}
+	if (near) /* jansson stands after the token it names */
+		start -= strlen(near + 6) - 1 <= start ? strlen(near + 6) - 1 : start;
+	col = start + 1;
+	for (size_t i = 0; i < start; i++)
+		if (text[i] == '\n') {
+			line++;
+			col = start - i;
+		}
+	snprintf(why, whysize, "Value must be valid JSON: %s: line %zu column %zu (char %zu)",
+		 phrase, line, col, start);
+}
+
 static json_t *to_json(const json_t *v, char *why, size_t whysize)
 {
 	json_error_t je;
@@ -216,7 +253,7 @@ static json_t *to_json(const json_t *v, char *why, size_t whysize)
 		return json_deep_copy(v);
 	out = json_loads(json_string_value(v), JSON_DECODE_ANY, &je);
 	if (!out)
-		snprintf(why, whysize, "Value must be valid JSON: %s", je.text);
+		py_json_error(json_string_value(v), &je, why, whysize);
 	return out;
 }
 
@@ -691,11 +728,14 @@ int params_check(const struct doc *d, enum hot_version v, struct diags *dg)
 
 /* ---------------------------------------------------------------- values */
 
-/* Where a value given for a parameter was written: in one of the
- * environment files, else at the parameter's name in the template. */
+/* Where a value given for a parameter was written: the node itself when
+ * it is one of the where docs' (environment files), else the last of
+ * them that sets the name in section (the
+ * merge may have combined or copied values), else the parameter's name
+ * in the template. */
 static void value_place(const struct doc *d, const struct doc *const *where, int nwhere,
-			json_t *value, const char *name, const struct doc **pd, json_t **obj,
-			const char **key)
+			json_t *value, const char *name, const char *section, const struct doc **pd,
+			json_t **obj, const char **key)
 {
 	struct mark m;
 
@@ -706,6 +746,16 @@ static void value_place(const struct doc *d, const struct doc *const *where, int
 			*key = NULL;
 			return;
 		}
+	for (int i = nwhere - 1; i >= 0; i--) {
+		json_t *sec = where[i] ? json_object_get(doc_root(where[i]), section) : NULL;
+
+		if (json_is_object(sec) && json_object_get(sec, name)) {
+			*pd = where[i];
+			*obj = sec;
+			*key = name;
+			return;
+		}
+	}
 	*pd = d;
 	*obj = json_object_get(doc_root(d), "parameters");
 	*key = name;
@@ -714,7 +764,7 @@ static void value_place(const struct doc *d, const struct doc *const *where, int
 /* The typed value of parameter name from raw, checked against its
  * constraints; NULL after reporting why. */
 static json_t *typed_value(const struct doc *d, enum hot_version v, json_t *schema,
-			   const char *name, json_t *raw, bool from_default,
+			   const char *name, json_t *raw, const char *source,
 			   const struct doc *const *where, int nwhere, struct diags *dg)
 {
 	json_t *cons = json_object_get(schema, "constraints"), *con, *typed, *obj;
@@ -727,8 +777,8 @@ static json_t *typed_value(const struct doc *d, enum hot_version v, json_t *sche
 	if (t == P_BAD)
 		return NULL; /* reported by params_check */
 	obj = schema;
-	if (!from_default)
-		value_place(d, where, nwhere, raw, name, &pd, &obj, &key);
+	if (source)
+		value_place(d, where, nwhere, raw, name, source, &pd, &obj, &key);
 	snprintf(path, sizeof(path), "parameters.%s", name);
 	typed = convert(t, raw, why, sizeof(why));
 	if (typed && json_is_array(cons))
@@ -745,15 +795,18 @@ static json_t *typed_value(const struct doc *d, enum hot_version v, json_t *sche
 			typed = NULL;
 			break;
 		}
-	if (!typed && !from_default) /* a bad default is params_check's */
+	if (!typed && source && pd == d) /* given with -P: at the parameter's name */
+		diag_add_key(dg, DIAG_ERROR, pd, obj, key, path, "Parameter '%s' is invalid: %s",
+			     name, why);
+	else if (!typed && source) /* a bad default is params_check's */
 		diag_add(dg, DIAG_ERROR, pd, obj, key, path, "Parameter '%s' is invalid: %s", name,
 			 why);
 	return typed;
 }
 
 json_t *params_values(const struct doc *d, enum hot_version v, json_t *given, json_t *defaults,
-		      json_t *pseudo, const struct doc *const *where, int nwhere, bool missing_ok,
-		      struct diags *dg)
+		      json_t *pseudo, const struct doc *const *where, int nwhere,
+		      enum params_missing how, struct diags *dg)
 {
 	json_t *params = json_object_get(doc_root(d), "parameters"), *out = json_object();
 	json_t *schema, *raw, *missing = json_array();
@@ -773,7 +826,7 @@ json_t *params_values(const struct doc *d, enum hot_version v, json_t *given, js
 
 		if (json_object_get(params, name) || json_object_get(pseudo, name))
 			continue;
-		value_place(d, where, nwhere, raw, name, &pd, &obj, &key);
+		value_place(d, where, nwhere, raw, name, "parameters", &pd, &obj, &key);
 		if (pd == d) { /* not in an environment file: at the section */
 			obj = doc_root(d);
 			key = json_object_get(obj, "parameters") ? "parameters" : NULL;
@@ -783,17 +836,19 @@ json_t *params_values(const struct doc *d, enum hot_version v, json_t *given, js
 	}
 	if (json_is_object(params))
 		json_object_foreach (params, name, schema) {
-			bool dflt = false;
+			const char *source = "parameters";
 			json_t *typed;
 
 			if (!json_is_object(schema))
 				continue;
 			raw = json_object_get(given, name);
-			if (!raw || json_is_null(raw))
+			if (!raw || json_is_null(raw)) {
 				raw = json_object_get(defaults, name);
+				source = "parameter_defaults";
+			}
 			if (!raw || json_is_null(raw)) {
 				raw = json_object_get(schema, "default");
-				dflt = true;
+				source = NULL;
 			}
 			if (!raw || json_is_null(raw)) {
 				json_array_append_new(missing, json_string(name));
@@ -804,7 +859,7 @@ json_t *params_values(const struct doc *d, enum hot_version v, json_t *given, js
 				json_object_set(out, name, eval_unknown());
 				continue;
 			}
-			typed = typed_value(d, v, schema, name, raw, dflt, where, nwhere, dg);
+			typed = typed_value(d, v, schema, name, raw, source, where, nwhere, dg);
 			json_object_set_new(out, name, typed ? typed : json_incref(eval_unknown()));
 		}
 	json_object_update(out, pseudo);
@@ -813,14 +868,18 @@ json_t *params_values(const struct doc *d, enum hot_version v, json_t *given, js
 		n += (size_t)snprintf(list + (n < sizeof(list) ? n : sizeof(list) - 1),
 				      n < sizeof(list) ? sizeof(list) - n : 1, "%s%s",
 				      i ? ", " : "", json_string_value(json_array_get(missing, i)));
-	if (json_array_size(missing) == 1)
-		diag_add_key(dg, missing_ok ? DIAG_WARNING : DIAG_ERROR, d, doc_root(d),
-			     "parameters", "parameters", "The Parameter (%s) was not provided.%s",
-			     list, missing_ok ? " (a stack needs it)" : "");
+	if (how == PARAMS_MISSING_QUIET)
+		;
+	else if (json_array_size(missing) == 1)
+		diag_add_key(dg, how == PARAMS_MISSING_WARN ? DIAG_WARNING : DIAG_ERROR, d,
+			     doc_root(d), "parameters", "parameters",
+			     "The Parameter (%s) was not provided.%s", list,
+			     how == PARAMS_MISSING_WARN ? " (a stack needs it)" : "");
 	else if (json_array_size(missing) > 1)
-		diag_add_key(dg, missing_ok ? DIAG_WARNING : DIAG_ERROR, d, doc_root(d),
-			     "parameters", "parameters", "The Parameters (%s) were not provided.%s",
-			     list, missing_ok ? " (a stack needs them)" : "");
+		diag_add_key(dg, how == PARAMS_MISSING_WARN ? DIAG_WARNING : DIAG_ERROR, d,
+			     doc_root(d), "parameters", "parameters",
+			     "The Parameters (%s) were not provided.%s", list,
+			     how == PARAMS_MISSING_WARN ? " (a stack needs them)" : "");
 	json_decref(missing);
 	return out;
 }

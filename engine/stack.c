@@ -27,9 +27,9 @@
 struct build {
 	const struct stack_opts *o;
 	struct diags *dg;
-	int resources;     /* counted over the tree */
-	bool too_many;     /* reported once */
-	json_t *empty_env; /* {parameters: {}, …} when nothing is given */
+	int resources;   /* counted over the tree */
+	bool too_many;   /* reported once */
+	bool env_failed; /* the environment did not merge: values may lack */
 };
 
 /* One stack of the tree. */
@@ -250,15 +250,16 @@ static void check_template_props(struct level *l, const struct doc *cd, json_t *
 	}
 }
 
-/* The nested stack of resource res whose template is cd. */
+/* The nested stack of resource res, written as of type `type`, whose
+ * template is cd. */
 static json_t *nest(struct level *l, const struct doc *cd, json_t *def, const char *res,
-		    json_t *props, json_t *facade, json_t *registry)
+		    const char *type, json_t *props, json_t *facade, json_t *registry)
 {
 	char name[512], path[512];
 	json_t *env, *given, *x, *child, *params = json_object_get(doc_root(cd), "parameters");
 	const char *k;
 
-	snprintf(path, sizeof(path), "resources.%s.type", res);
+	snprintf(path, sizeof(path), "resources.%s", res);
 	if (l->depth + 1 > l->b->o->max_depth) {
 		diag_add(l->b->dg, DIAG_ERROR, l->d, def, "type", path,
 			 "Request limit exceeded: Recursion depth exceeds %d.", l->b->o->max_depth);
@@ -268,7 +269,7 @@ static json_t *nest(struct level *l, const struct doc *cd, json_t *def, const ch
 	 * `parameters` of the environment do not (hot-spec §4.3 step 4). */
 	env = json_pack("{s:O,s:o}", "parameter_defaults",
 			json_object_get(l->env, "parameter_defaults"), "resource_registry",
-			env_child_registry(registry, res));
+			env_child_registry_of(registry, res, type, rtype_is_builtin));
 	given = json_object();
 	json_object_foreach (props, k, x)
 		if (json_is_object(params) && json_object_get(params, k))
@@ -303,7 +304,7 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 	if (n < 0)
 		return NULL;
 	if (l->depth + 1 > l->b->o->max_depth) {
-		snprintf(path, sizeof(path), "resources.%s.type", res);
+		snprintf(path, sizeof(path), "resources.%s", res);
 		diag_add(l->b->dg, DIAG_ERROR, l->d, def, "type", path,
 			 "Request limit exceeded: Recursion depth exceeds %d.", l->b->o->max_depth);
 		return NULL;
@@ -358,7 +359,7 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 				sub.depth = l->depth + 1;
 				sub.env = env;
 				sub.registry = registry;
-				ch = nest(&sub, cd, def, member, mprops, fac, registry);
+				ch = nest(&sub, cd, def, member, type, mprops, fac, registry);
 				if (ch)
 					json_object_set_new(nested, member, ch);
 				json_decref(fac);
@@ -466,12 +467,13 @@ static void resource(struct level *l, const char *res, json_t *def)
 				facade = json_object();
 			json_object_set(facade, "metadata", md ? md : json_object());
 			check_template_props(l, cd, def, props, res);
-			ch = nest(l, cd, def, res, props, facade, l->registry);
+			ch = nest(l, cd, def, res, json_string_value(json_object_get(def, "type")),
+				  props, facade, l->registry);
 			if (ch)
 				json_object_set_new(json_object_get(l->out, "nested"), res, ch);
 		}
 	}
-	if (md && (json_object_size(md) || json_object_get(def, "metadata")))
+	if (md)
 		json_object_set(json_object_get(l->out, "metadata"), res, md);
 	json_decref(props);
 	json_decref(md);
@@ -492,11 +494,11 @@ static void resolve_types(struct level *l, json_t *resources)
 
 		if (!json_object_get(l->ec.enabled, res) || !type)
 			continue;
-		snprintf(path, sizeof(path), "resources.%s.type", res);
+		snprintf(path, sizeof(path), "resources.%s", res);
 		impl = env_resolve_type(l->registry, res, type, rtype_is_builtin, err, sizeof(err));
 		if (!impl) {
 			diag_add(l->b->dg, DIAG_ERROR, l->d, def, "type", path, "%s", err);
-			continue;
+			continue; /* path: resources.NAME, as Heat names the resource */
 		}
 		json_object_set_new(l->types, res, json_string(impl));
 		if (!rtype_is_builtin(impl)) {
@@ -635,7 +637,10 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 		json_t *params =
 			params_values(d, l.v, given, json_object_get(env, "parameter_defaults"),
 				      pseudo, depth ? NULL : o->envs, depth ? 0 : o->nenv,
-				      o->mode == EVAL_VALIDATE, b->dg);
+				      b->env_failed || depth     ? PARAMS_MISSING_QUIET
+				      : o->mode == EVAL_VALIDATE ? PARAMS_MISSING_WARN
+								 : PARAMS_MISSING_ERROR,
+				      b->dg);
 
 		json_object_set_new(l.out, "parameters", params ? params : json_object());
 	}
@@ -722,20 +727,29 @@ json_t *stack_define(const struct doc *tmpl, const struct stack_opts *o, struct 
 	struct build b = {.o = o, .dg = dg};
 	json_t *declared = json_object(), *params, *env, *out, *x;
 	const char *k;
+	int errors;
 
 	/* The names the template declares decide which environment values
 	 * are kept (hot-spec §4.3). */
 	params = json_object_get(doc_root(tmpl), "parameters");
 	if (json_is_object(params))
-		json_object_foreach (params, k, x)
-			json_object_set(declared, k, json_true());
-	for (int i = 0; i < o->nenv; i++)
-		env_check(o->envs[i], dg);
+		json_object_foreach (params, k, x) {
+			json_t *type = json_object_get(x, "type");
+
+			json_object_set(declared, k, json_is_string(type) ? type : json_true());
+		}
+	errors = diags_count(dg, DIAG_ERROR);
 	env = env_merge(o->params, o->envs, o->nenv, declared, dg);
+	if (env && diags_count(dg, DIAG_ERROR) > errors) {
+		json_decref(env);
+		env = NULL;
+	}
 	json_decref(declared);
-	if (!env)
+	if (!env) {
+		b.env_failed = true;
 		env = json_pack("{s:O?,s:{},s:{},s:[]}", "parameters", o->params,
 				"parameter_defaults", "resource_registry", "event_sinks");
+	}
 	out = define(&b, tmpl, o->name, json_object_get(env, "parameters"), env, NULL,
 		     o->mode == EVAL_RESOLVE ? o->attributes : NULL, 0);
 	json_decref(env);

@@ -89,7 +89,7 @@ is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.dumps(json.lo
 	'{"value": ["me", "a", null]}' "a later -e wins (the if drops its item), get_attr without --attributes is null"
 out=$($WRAP "$B/hearth" template validate -e "$T/env1.yaml" "$T/res.yaml" 2>&1); rc=$?
 is "$rc" 1 "template validate: a template resource missing from --files-dir is an error"
-like "$out" 'res.yaml:18:11: resources.c.type: Could not fetch remote template "lib/thing.yaml"' "at its type"
+like "$out" 'res.yaml:18:11: resources.c: Could not fetch remote template "lib/thing.yaml"' "at its type"
 like "$out" 'warning: parameters: The Parameter \(who\) was not provided' "a missing value is a warning for validate"
 out=$($WRAP "$B/hearth" template resolve -f "$T/tfiles" -e "$T/env1.yaml" "$T/res.yaml" 2>&1); rc=$?
 is "$rc" 1 "template resolve: a missing value is an error"
