@@ -280,9 +280,18 @@ static int get_attr(struct eval_ctx *c, json_t *node, json_t *args, const char *
 			    "attribute, (path), ...]");
 	if (reference(c, node, "get_attr", res, path) < 0)
 		return -1;
-	if (attr && c->has_attr && !c->has_attr(c->u, res, attr))
-		return fail(c, node, "get_attr", path, true,
-			    "The Referenced Attribute (%s %s) is incorrect.", res, attr);
+	if (attr && c->has_attr) {
+		int has = c->has_attr(c->u, res, attr);
+
+		if (has == 0)
+			return fail(c, node, "get_attr", path, true,
+				    "The Referenced Attribute (%s %s) is incorrect.", res, attr);
+		if (has < 0)
+			diag_add_key(c->dg, DIAG_WARNING, c->d, node, "get_attr", path,
+				     "The Referenced Attribute (%s %s) is incorrect: its template "
+				     "has no such output (Heat does not check; the value is null)",
+				     res, attr);
+	}
 	if (c->mode == EVAL_VALIDATE || !c->attr) {
 		*out = c->mode == EVAL_VALIDATE ? eval_unknown() : json_null();
 		return 0;

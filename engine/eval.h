@@ -39,8 +39,10 @@ struct eval_ctx {
 	json_t *enabled;    /* name → true for resources whose condition holds */
 	json_t *facade;     /* the parent resource's {metadata, deletion_policy,
 			       update_policy}; NULL in a root stack */
-	/* Whether get_attr may name attribute attr of resource res. */
-	bool (*has_attr)(void *u, const char *res, const char *attr);
+	/* Whether get_attr may name attribute attr of resource res: 1 yes,
+	 * 0 no (an error), -1 not one it has but Heat does not check (a
+	 * warning: the value will be null). */
+	int (*has_attr)(void *u, const char *res, const char *attr);
 	/* RESOLVE: the value of attribute attr of res (new reference, NULL
 	 * for null) and the reference id of res (new reference). */
 	json_t *(*attr)(void *u, const char *res, const char *attr);

@@ -58,7 +58,7 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 
 /* ------------------------------------------------------------- callbacks */
 
-static bool has_attr(void *u, const char *res, const char *attr)
+static int has_attr(void *u, const char *res, const char *attr)
 {
 	struct level *l = u;
 	const char *type = json_string_value(json_object_get(l->types, res));
@@ -69,8 +69,11 @@ static bool has_attr(void *u, const char *res, const char *attr)
 		return rtype_has_attr(t, attr);
 	if (json_is_object(outputs)) /* a template resource: its outputs */
 		return json_object_get(outputs, attr) || strcmp(attr, "show") == 0 ||
-		       strcmp(attr, "OS::stack_id") == 0 || strncmp(attr, "resource.", 9) == 0;
-	return true; /* a type that did not resolve: reported already */
+				       strcmp(attr, "OS::stack_id") == 0 ||
+				       strncmp(attr, "resource.", 9) == 0
+			       ? 1
+			       : -1;
+	return 1; /* a type that did not resolve: reported already */
 }
 
 static json_t *attr_value(void *u, const char *res, const char *attr)
