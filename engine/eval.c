@@ -19,6 +19,7 @@
 
 #include "engine/fnlib.h"
 #include "engine/functions.h"
+#include "engine/path.h"
 
 static json_t *unknown;
 static pthread_once_t unknown_once = PTHREAD_ONCE_INIT;
@@ -54,34 +55,18 @@ bool eval_tainted(const json_t *v)
 	return false;
 }
 
-/* ----------------------------------------------------------------- paths */
-
-#define PATH_SIZE 1024
-
-/* path.key and path[i] into out (PATH_SIZE bytes), cut short when too
- * long: a path only names the place of a finding. */
-static __attribute__((noinline)) void path_key(char *out, const char *path, const char *key)
-{
-	snprintf(out, PATH_SIZE, "%s.%s", path, key);
-}
-
-static __attribute__((noinline)) void path_index(char *out, const char *path, size_t i)
-{
-	snprintf(out, PATH_SIZE, "%s[%zu]", path, i);
-}
-
 /* ---------------------------------------------------------------- errors */
 
 /* Reports an error of the call fname in node (marked at the function's
  * name).  In an output, an error Heat finds only when the output is read
  * (form false) is a warning, and the first message becomes the output's
  * error. */
-static int fail(struct eval_ctx *c, json_t *node, const char *fname, const char *path, bool form,
-		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int fail(struct eval_ctx *c, json_t *node, const char *fname, const char *path, bool form,
-		const char *fmt, ...)
+static int fail(struct eval_ctx *c, json_t *node, const char *fname, const struct path *path,
+		bool form, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int fail(struct eval_ctx *c, json_t *node, const char *fname, const struct path *path,
+		bool form, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], where[PATH_SIZE];
 	va_list ap;
 	bool warn = c->in_output && !form;
 
@@ -90,7 +75,8 @@ static int fail(struct eval_ctx *c, json_t *node, const char *fname, const char 
 	va_end(ap);
 	if (c->in_output && !c->output_error)
 		c->output_error = strdup(msg);
-	diag_add_key(c->dg, warn ? DIAG_WARNING : DIAG_ERROR, c->d, node, fname, path, "%s%s", msg,
+	diag_add_key(c->dg, warn ? DIAG_WARNING : DIAG_ERROR, c->d, node, fname,
+		     path_str(path, where), "%s%s", msg,
 		     warn ? " (Heat reports this only when the output is read)" : "");
 	if (!warn)
 		c->errors++;
@@ -98,7 +84,7 @@ static int fail(struct eval_ctx *c, json_t *node, const char *fname, const char 
 }
 
 /* An argument evaluated: an omitted value is null there. */
-static int arg_value(struct eval_ctx *c, json_t *node, const char *path, json_t **out)
+static int arg_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t **out)
 {
 	int r = eval_value(c, node, path, out);
 
@@ -139,7 +125,7 @@ static bool int_of(const json_t *v, long long *out)
 /* ------------------------------------------------------------ references */
 
 static int reference(struct eval_ctx *c, json_t *node, const char *fname, const char *name,
-		     const char *path)
+		     const struct path *path)
 {
 	if (!is_enabled(c, name))
 		return fail(c, node, fname, path, !c->in_output,
@@ -159,7 +145,8 @@ static json_t *ref_id(struct eval_ctx *c, const char *name)
 	return json_string(name); /* Heat's reference id before creation */
 }
 
-static int get_param(struct eval_ctx *c, json_t *node, json_t *args, const char *path, json_t **out)
+static int get_param(struct eval_ctx *c, json_t *node, json_t *args, const struct path *path,
+		     json_t **out)
 {
 	json_t *name = json_is_array(args) ? json_array_get(args, 0) : args, *v;
 	size_t i;
@@ -171,7 +158,7 @@ static int get_param(struct eval_ctx *c, json_t *node, json_t *args, const char 
 		return fail(c, node, "get_param", path, true,
 			    "Argument to \"get_param\" must be string or list");
 	if (name == eval_unknown()) {
-		*out = eval_unknown();
+		*out = json_incref(eval_unknown());
 		return 0;
 	}
 	if (!json_is_string(name))
@@ -195,7 +182,9 @@ static int get_param(struct eval_ctx *c, json_t *node, json_t *args, const char 
 				c->output_error = strdup(msg);
 			return -1;
 		}
-		diag_add(c->dg, DIAG_ERROR, c->d, written, NULL, path, "%s", msg);
+		char where[PATH_SIZE];
+
+		diag_add(c->dg, DIAG_ERROR, c->d, written, NULL, path_str(path, where), "%s", msg);
 		c->errors++;
 		return -1;
 	}
@@ -250,7 +239,8 @@ static json_t *attr_path(json_t *v, json_t *args, size_t from)
 	return v;
 }
 
-static int get_attr(struct eval_ctx *c, json_t *node, json_t *args, const char *path, json_t **out)
+static int get_attr(struct eval_ctx *c, json_t *node, json_t *args, const struct path *path,
+		    json_t **out)
 {
 	size_t n = json_array_size(args);
 	const char *res, *attr;
@@ -269,7 +259,7 @@ static int get_attr(struct eval_ctx *c, json_t *node, json_t *args, const char *
 			    "or [resource_name, attribute, (path), ...]");
 	if (json_array_get(args, 0) == eval_unknown() ||
 	    (n > 1 && json_array_get(args, 1) == eval_unknown())) {
-		*out = eval_unknown();
+		*out = json_incref(eval_unknown());
 		return 0;
 	}
 	res = json_string_value(json_array_get(args, 0));
@@ -286,14 +276,18 @@ static int get_attr(struct eval_ctx *c, json_t *node, json_t *args, const char *
 		if (has == 0)
 			return fail(c, node, "get_attr", path, true,
 				    "The Referenced Attribute (%s %s) is incorrect.", res, attr);
-		if (has < 0)
-			diag_add_key(c->dg, DIAG_WARNING, c->d, node, "get_attr", path,
+		if (has < 0) {
+			char where[PATH_SIZE];
+
+			diag_add_key(c->dg, DIAG_WARNING, c->d, node, "get_attr",
+				     path_str(path, where),
 				     "The Referenced Attribute (%s %s) is incorrect: its template "
 				     "has no such output (Heat does not check; the value is null)",
 				     res, attr);
+		}
 	}
 	if (c->mode == EVAL_VALIDATE || !c->attr) {
-		*out = c->mode == EVAL_VALIDATE ? eval_unknown() : json_null();
+		*out = c->mode == EVAL_VALIDATE ? json_incref(eval_unknown()) : json_null();
 		return 0;
 	}
 	whole = c->attr(c->u, res, attr);
@@ -303,12 +297,13 @@ static int get_attr(struct eval_ctx *c, json_t *node, json_t *args, const char *
 	return 0;
 }
 
-static int get_file(struct eval_ctx *c, json_t *node, json_t *args, const char *path, json_t **out)
+static int get_file(struct eval_ctx *c, json_t *node, json_t *args, const struct path *path,
+		    json_t **out)
 {
 	json_t *content;
 
 	if (args == eval_unknown()) {
-		*out = eval_unknown();
+		*out = json_incref(eval_unknown());
 		return 0;
 	}
 	if (!json_is_string(args))
@@ -325,7 +320,7 @@ static int get_file(struct eval_ctx *c, json_t *node, json_t *args, const char *
 
 /* resource_facade and Fn::ResourceFacade: the parent resource's parts. */
 static int facade(struct eval_ctx *c, json_t *node, const char *fname, json_t *args,
-		  const char *path, json_t **out)
+		  const struct path *path, json_t **out)
 {
 	static const char *const hot[] = {"metadata", "deletion_policy", "update_policy"};
 	static const char *const cfn[] = {"Metadata", "DeletionPolicy", "UpdatePolicy"};
@@ -342,7 +337,7 @@ static int facade(struct eval_ctx *c, json_t *node, const char *fname, json_t *a
 			    names[0], names[1], names[2]);
 	if (!c->facade) {
 		if (c->mode == EVAL_VALIDATE) {
-			*out = eval_unknown();
+			*out = json_incref(eval_unknown());
 			return 0;
 		}
 		return fail(c, node, fname, path, false,
@@ -355,36 +350,33 @@ static int facade(struct eval_ctx *c, json_t *node, const char *fname, json_t *a
 	return 0;
 }
 
-static int if_fn(struct eval_ctx *c, json_t *node, json_t *args, const char *path, json_t **out)
+static int if_fn(struct eval_ctx *c, json_t *node, json_t *args, const struct path *path,
+		 json_t **out)
 {
 	size_t n = json_array_size(args);
-	char sub[PATH_SIZE];
 	bool yes = true;
 
 	if (!json_is_array(args) || !(n == 3 || (n == 2 && c->v >= HOT_2021_04_16)))
 		return fail(c, node, "if", path, true,
 			    "Arguments to \"if\" must be of the form: [condition_name, "
 			    "value_if_true, value_if_false]");
-	path_index(sub, path, 0);
-	if (eval_condition(c, json_array_get(args, 0), sub, &yes) < 0)
+	if (eval_condition(c, json_array_get(args, 0), PATH_IDX(path, 0), &yes) < 0)
 		return -1;
 	if (!yes && n == 2)
 		return 1;
-	path_index(sub, path, yes ? 1 : 2);
-	return eval_value(c, json_array_get(args, yes ? 1 : 2), sub, out);
+	return eval_value(c, json_array_get(args, yes ? 1 : 2), PATH_IDX(path, yes ? 1 : 2), out);
 }
 
 /* ----------------------------------------------------------------- calls */
 
-static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg, const char *path,
-		json_t **out)
+static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg,
+		const struct path *path, json_t **out)
 {
-	char sub[PATH_SIZE];
+	const struct path *sub = PATH_KEY(path, fname);
 	struct fn_err fe = {false, ""};
 	json_t *args = NULL;
 	int r;
 
-	path_key(sub, path, fname);
 	if (strcmp(fname, "if") == 0)
 		return if_fn(c, node, arg, sub, out);
 	if (strcmp(fname, "yaql") == 0) {
@@ -397,7 +389,7 @@ static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg
 		r = get_param(c, node, args, sub, out);
 	} else if (strcmp(fname, "get_resource") == 0) {
 		if (args == eval_unknown()) {
-			*out = eval_unknown();
+			*out = json_incref(eval_unknown());
 			r = 0;
 		} else if (!json_is_string(args)) {
 			r = fail(c, node, fname, sub, true,
@@ -427,7 +419,7 @@ static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg
 		*out = json_pack("[s]", "nova"); /* the local driver's one zone */
 		r = 0;
 	} else if (eval_tainted(args)) {
-		*out = eval_unknown(); /* computed at create time */
+		*out = json_incref(eval_unknown()); /* computed at create time */
 		r = 0;
 	} else if ((*out = fnlib_call(fname, c->v, args, &fe))) {
 		r = 0;
@@ -438,9 +430,8 @@ static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg
 	return r;
 }
 
-int eval_value(struct eval_ctx *c, json_t *node, const char *path, json_t **out)
+int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t **out)
 {
-	char sub[PATH_SIZE];
 	const char *k;
 	json_t *child, *v, *res;
 	size_t i;
@@ -459,32 +450,75 @@ int eval_value(struct eval_ctx *c, json_t *node, const char *path, json_t **out)
 			break;
 		}
 	}
+	/* Containers are rebuilt only from the first child that changes:
+	 * literal data is shared with the template, not copied. */
 	if (json_is_object(node)) {
-		res = json_object();
-		json_object_foreach (node, k, child) {
-			path_key(sub, path, k);
-			switch (eval_value(c, child, sub, &v)) {
+		void *it;
+		size_t n = 0;
+
+		res = NULL;
+		for (it = json_object_iter(node); it; it = json_object_iter_next(node, it), n++) {
+			k = json_object_iter_key(it);
+			child = json_object_iter_value(it);
+			switch (eval_value(c, child, PATH_KEY(path, k), &v)) {
 			case 0:
-				json_object_set_new(res, k, v);
+				if (!res && v != child) {
+					res = json_object();
+					for (void *j = json_object_iter(node); j != it;
+					     j = json_object_iter_next(node, j))
+						json_object_set(res, json_object_iter_key(j),
+								json_object_iter_value(j));
+				}
+				if (res)
+					json_object_set_new(res, k, v);
+				else
+					json_decref(v);
+				break;
+			case 1:
+				if (!res) {
+					res = json_object();
+					for (void *j = json_object_iter(node); j != it;
+					     j = json_object_iter_next(node, j))
+						json_object_set(res, json_object_iter_key(j),
+								json_object_iter_value(j));
+				}
 				break;
 			case -1:
 				bad = 1;
 				break;
 			}
 		}
+		if (!res && !bad)
+			res = json_incref(node);
 	} else if (json_is_array(node)) {
-		res = json_array();
+		res = NULL;
 		json_array_foreach (node, i, child) {
-			path_index(sub, path, i);
-			switch (eval_value(c, child, sub, &v)) {
+			switch (eval_value(c, child, PATH_IDX(path, i), &v)) {
 			case 0:
-				json_array_append_new(res, v);
+				if (!res && v != child) {
+					res = json_array();
+					for (size_t j = 0; j < i; j++)
+						json_array_append(res, json_array_get(node, j));
+				}
+				if (res)
+					json_array_append_new(res, v);
+				else
+					json_decref(v);
+				break;
+			case 1:
+				if (!res) {
+					res = json_array();
+					for (size_t j = 0; j < i; j++)
+						json_array_append(res, json_array_get(node, j));
+				}
 				break;
 			case -1:
 				bad = 1;
 				break;
 			}
 		}
+		if (!res && !bad)
+			res = json_incref(node);
 	} else {
 		res = json_incref(node);
 	}
@@ -499,15 +533,14 @@ int eval_value(struct eval_ctx *c, json_t *node, const char *path, json_t **out)
 /* ------------------------------------------------------------ conditions */
 
 static int cond_fn(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg,
-		   const char *path, bool *out)
+		   const struct path *path, bool *out)
 {
-	char sub[PATH_SIZE];
+	const struct path *sub = PATH_KEY(path, fname);
 	json_t *args = NULL, *r;
 	struct fn_err fe;
 	size_t i;
 	bool b;
 
-	path_key(sub, path, fname);
 	if (strcmp(fname, "not") == 0) {
 		if (eval_condition(c, arg, sub, &b) < 0)
 			return -1;
@@ -521,10 +554,7 @@ static int cond_fn(struct eval_ctx *c, json_t *node, const char *fname, json_t *
 		if (!json_is_array(arg) || json_array_size(arg) < 2)
 			return -1; /* reported by cond_check */
 		for (i = 0; i < json_array_size(arg); i++) {
-			char item[PATH_SIZE];
-
-			path_index(item, sub, i);
-			if (eval_condition(c, json_array_get(arg, i), item, &b) < 0)
+			if (eval_condition(c, json_array_get(arg, i), PATH_IDX(sub, i), &b) < 0)
 				bad = 1;
 			else
 				acc = is_and ? acc && b : acc || b;
@@ -573,7 +603,7 @@ static int cond_fn(struct eval_ctx *c, json_t *node, const char *fname, json_t *
 	return -1;
 }
 
-int eval_condition(struct eval_ctx *c, json_t *node, const char *path, bool *out)
+int eval_condition(struct eval_ctx *c, json_t *node, const struct path *path, bool *out)
 {
 	*out = true;
 	if (json_is_boolean(node)) {
@@ -595,7 +625,6 @@ int eval_named_condition(struct eval_ctx *c, const char *name, bool *out)
 {
 	json_t *known = json_object_get(c->cond_cache, name);
 	json_t *def = json_object_get(c->conditions, name);
-	char path[512];
 	int r;
 
 	*out = true;
@@ -608,8 +637,7 @@ int eval_named_condition(struct eval_ctx *c, const char *name, bool *out)
 		return -1;
 	}
 	json_object_set_new(c->cond_cache, name, json_null()); /* in progress */
-	snprintf(path, sizeof(path), "conditions.%s", name);
-	r = eval_condition(c, def, path, out);
+	r = eval_condition(c, def, PATH_KEY(PATH_KEY(NULL, "conditions"), name), out);
 	json_object_set_new(c->cond_cache, name, json_boolean(*out));
 	return r;
 }

@@ -16,6 +16,7 @@
 
 #include "engine/diag.h"
 #include "engine/load.h"
+#include "engine/path.h"
 #include "engine/version.h"
 
 /* The value that stands for "known only at create time".  Borrowed,
@@ -66,13 +67,13 @@ struct eval_ctx {
  * reference, 1 when the value is omitted (a two-argument `if` whose
  * condition is false: the caller drops the map entry or list item), -1
  * after reporting an error. */
-int eval_value(struct eval_ctx *c, json_t *node, const char *path, json_t **out);
+int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t **out);
 
 /* Evaluates the condition named name (memoised in c->cond_cache, loops
  * refused).  -1 after an error. */
 int eval_named_condition(struct eval_ctx *c, const char *name, bool *out);
 
 /* A condition operand: a boolean, a condition's name or an expression. */
-int eval_condition(struct eval_ctx *c, json_t *node, const char *path, bool *out);
+int eval_condition(struct eval_ctx *c, json_t *node, const struct path *path, bool *out);
 
 #endif

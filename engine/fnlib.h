@@ -33,7 +33,11 @@ struct fn_err {
 
 /* Calls function name of template version v on args (borrowed, already
  * resolved: no function calls left inside).  Returns a new reference, or
- * NULL with *fe filled in. */
+ * NULL with *fe filled in.  Whether name exists in v is the caller's
+ * question; a version before a variant's first takes the earliest one.
+ * Form errors assume args has the shape it had in the template (Heat
+ * checks shapes before resolving).  A string result is capped at 64 MiB
+ * and a repeat result at 100000 items: past them the call fails. */
 json_t *fnlib_call(const char *name, enum hot_version v, json_t *args, struct fn_err *fe);
 
 #endif

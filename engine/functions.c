@@ -5,6 +5,7 @@
 
 #include "common/text.h"
 #include "engine/conditions.h"
+#include "engine/path.h"
 
 /* A function exists from `since` and, if `removed` is set, is refused from
  * that version on (the CFN functions). */
@@ -85,8 +86,11 @@ static const char *misspelt(const char *name, enum hot_version v)
 	for (size_t i = 0; i < sizeof(fn_table) / sizeof(fn_table[0]); i++) {
 		const struct fn_row *f = &fn_table[i];
 
+		size_t fl = strlen(f->name), max = len < 8 ? 1 : 2;
+
+		/* The distance is at least the difference in length. */
 		if (v >= f->since && (f->removed < 0 || (int)v < f->removed) &&
-		    text_distance(name, f->name) <= (len < 8 ? 1 : 2))
+		    (fl > len ? fl - len : len - fl) <= max && text_distance(name, f->name) <= max)
 			return f->name;
 	}
 	return NULL;
@@ -106,18 +110,20 @@ static const char *const pseudo_params[] = {"OS::stack_name", "OS::stack_id", "O
 /* get_param's arguments and the parameter it names (hot-spec §2.3).  An
  * unknown name is an error in resources; in outputs and `if` branches,
  * where Heat only fails when the value is read, a warning. */
-static void check_get_param(struct scan *s, json_t *node, json_t *arg, const char *path, bool quiet)
+static void check_get_param(struct scan *s, json_t *node, json_t *arg, const struct path *at,
+			    bool quiet)
 {
+	char path[PATH_SIZE];
 	enum diag_level lvl = quiet || s->in_output ? DIAG_WARNING : DIAG_ERROR;
 	json_t *params = json_object_get(doc_root(s->d), "parameters");
 	json_t *first = json_is_array(arg) ? json_array_get(arg, 0) : arg;
 	const char *name;
 
 	if (json_is_null(arg) || (json_is_array(arg) && json_array_size(arg) == 0)) {
-		diag_add_key(s->dg, lvl, s->d, node, "get_param", path,
+		diag_add_key(s->dg, lvl, s->d, node, "get_param", path_str(at, path),
 			     "Function \"get_param\" must have arguments");
 	} else if (!json_is_string(arg) && !json_is_array(arg) && !json_is_object(arg)) {
-		diag_add_key(s->dg, lvl, s->d, node, "get_param", path,
+		diag_add_key(s->dg, lvl, s->d, node, "get_param", path_str(at, path),
 			     "Argument to \"get_param\" must be string or list");
 	} else if (json_is_string(first)) {
 		name = json_string_value(first);
@@ -126,11 +132,11 @@ static void check_get_param(struct scan *s, json_t *node, json_t *arg, const cha
 				return;
 		if (json_object_get(params, name))
 			return;
-		diag_add(s->dg, lvl, s->d, first, NULL, path,
+		diag_add(s->dg, lvl, s->d, first, NULL, path_str(at, path),
 			 "The Parameter (%s) was not provided.", name);
 	} else if (!json_is_object(first)) {
 		/* A function computing the name is resolved later. */
-		diag_add_key(s->dg, lvl, s->d, node, "get_param", path,
+		diag_add_key(s->dg, lvl, s->d, node, "get_param", path_str(at, path),
 			     "Parameter name in \"get_param\" must be string");
 	} else {
 		return;
@@ -138,35 +144,34 @@ static void check_get_param(struct scan *s, json_t *node, json_t *arg, const cha
 	s->errors += lvl == DIAG_ERROR;
 }
 
-static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int depth);
+static void walk(struct scan *s, json_t *node, const struct path *path, bool quiet, int depth);
 
-static void walk_children(struct scan *s, json_t *node, const char *path, bool quiet, int depth)
+static void walk_children(struct scan *s, json_t *node, const struct path *path, bool quiet,
+			  int depth)
 {
-	char sub[1024];
 	const char *k;
 	json_t *child;
 	size_t i;
 
 	if (json_is_object(node)) {
 		json_object_foreach (node, k, child) {
-			snprintf(sub, sizeof(sub), "%s.%s", path, k);
-			walk(s, child, sub, quiet, depth + 1);
+			walk(s, child, PATH_KEY(path, k), quiet, depth + 1);
 		}
 	} else if (json_is_array(node)) {
 		json_array_foreach (node, i, child) {
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-			walk(s, child, sub, quiet, depth + 1);
+			walk(s, child, PATH_IDX(path, i), quiet, depth + 1);
 		}
 	}
 }
 
 /* quiet: inside a branch of `if`, which Heat parses only when chosen, so
  * errors there would refuse templates Heat accepts; they become warnings. */
-static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int depth)
+static void walk(struct scan *s, json_t *node, const struct path *path, bool quiet, int depth)
 {
 	const char *name, *guess;
+	const struct path *at;
 	enum fn_status st;
-	char sub[1024];
+	char sub[PATH_SIZE];
 	int since;
 
 	/* Aliases share nodes, so a document can be a deep DAG; the loader
@@ -178,34 +183,36 @@ static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int
 		return;
 	}
 	name = json_object_iter_key(json_object_iter(node));
-	snprintf(sub, sizeof(sub), "%s.%s", path, name);
+	at = PATH_KEY(path, name);
 	st = fn_lookup(name, s->v, &since);
 	if (st == FN_REMOVED) {
-		diag_add_key(s->dg, quiet ? DIAG_WARNING : DIAG_ERROR, s->d, node, name, sub,
+		diag_add_key(s->dg, quiet ? DIAG_WARNING : DIAG_ERROR, s->d, node, name,
+			     path_str(at, sub),
 			     "The template version is invalid: The function %s is not supported in "
 			     "this version of HOT.",
 			     name);
 		s->errors += !quiet;
 	} else if (st == FN_AVAILABLE && strcmp(name, "yaql") == 0) {
-		diag_add_key(s->dg, quiet ? DIAG_WARNING : DIAG_ERROR, s->d, node, name, sub,
-			     "yaql is not supported by Hearth yet");
+		diag_add_key(s->dg, quiet ? DIAG_WARNING : DIAG_ERROR, s->d, node, name,
+			     path_str(at, sub), "yaql is not supported by Hearth yet");
 		s->errors += !quiet;
 	} else if (st == FN_NONE && since >= 0) {
 		diag_add_key(
-			s->dg, DIAG_WARNING, s->d, node, name, sub,
+			s->dg, DIAG_WARNING, s->d, node, name, path_str(at, sub),
 			"%s is a function only from heat_template_version %s; in a template of "
 			"version %s it is plain data",
 			name, version_name((enum hot_version)since), version_name(s->v));
 	} else if (st == FN_NONE) {
 		for (const char *const *c = condition_only; *c; c++)
 			if (strcmp(name, *c) == 0)
-				diag_add_key(s->dg, DIAG_WARNING, s->d, node, name, sub,
+				diag_add_key(s->dg, DIAG_WARNING, s->d, node, name,
+					     path_str(at, sub),
 					     "%s is a condition function: outside conditions it is "
 					     "plain data",
 					     name);
 		if ((guess = misspelt(name, s->v)))
 			diag_add_key(
-				s->dg, DIAG_WARNING, s->d, node, name, sub,
+				s->dg, DIAG_WARNING, s->d, node, name, path_str(at, sub),
 				"%s is no function and is kept as plain data; did you mean %s?",
 				name, guess);
 	}
@@ -215,29 +222,23 @@ static void walk(struct scan *s, json_t *node, const char *path, bool quiet, int
 
 		if (!quiet &&
 		    (!json_is_array(arg) || !(n == 3 || (n == 2 && s->v >= HOT_2021_04_16)))) {
-			diag_add_key(s->dg, DIAG_ERROR, s->d, node, name, sub,
+			diag_add_key(s->dg, DIAG_ERROR, s->d, node, name, path_str(at, sub),
 				     "Arguments to \"if\" must be of the form: [condition_name, "
 				     "value_if_true, value_if_false]");
 			s->errors++;
 		} else if (!quiet) {
-			char csub[1100];
-
-			snprintf(csub, sizeof(csub), "%s[0]", sub);
-			s->errors +=
-				cond_check_operand(s->d, s->v, s->dg, json_array_get(arg, 0), csub);
+			s->errors += cond_check_operand(s->d, s->v, s->dg, json_array_get(arg, 0),
+							path_str(PATH_IDX(at, 0), sub));
 		}
 		/* The first argument is a condition, checked above; the
 		 * branches are values. */
 		for (size_t i = 1; i < n; i++) {
-			char bsub[1100];
-
-			snprintf(bsub, sizeof(bsub), "%s[%zu]", sub, i);
-			walk(s, json_array_get(arg, i), bsub, true, depth + 1);
+			walk(s, json_array_get(arg, i), PATH_IDX(at, i), true, depth + 1);
 		}
 		return;
 	}
 	if (st == FN_AVAILABLE && strcmp(name, "get_param") == 0)
-		check_get_param(s, node, json_object_get(node, name), sub, quiet);
+		check_get_param(s, node, json_object_get(node, name), at, quiet);
 	walk_children(s, node, path, quiet, depth);
 }
 
@@ -248,7 +249,6 @@ int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
 	struct scan s = {d, v, dg, 0, false};
 	json_t *root = doc_root(d), *section, *item;
 	const char *name;
-	char path[1024];
 
 	section = json_object_get(root, "resources");
 	if (json_is_object(section))
@@ -258,9 +258,11 @@ int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
 			for (const char *const *p = resource_parts; *p; p++) {
 				json_t *part = json_object_get(item, *p);
 
-				snprintf(path, sizeof(path), "resources.%s.%s", name, *p);
 				if (part)
-					walk(&s, part, path, false, 0);
+					walk(&s, part,
+					     PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), name),
+						      *p),
+					     false, 0);
 			}
 		}
 	section = json_object_get(root, "outputs");
@@ -269,10 +271,11 @@ int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
 			json_t *value =
 				json_is_object(item) ? json_object_get(item, "value") : NULL;
 
-			snprintf(path, sizeof(path), "outputs.%s.value", name);
 			s.in_output = true;
 			if (value)
-				walk(&s, value, path, false, 0);
+				walk(&s, value,
+				     PATH_KEY(PATH_KEY(PATH_KEY(NULL, "outputs"), name), "value"),
+				     false, 0);
 		}
 	return s.errors;
 }

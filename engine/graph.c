@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/functions.h"
+#include "engine/path.h"
 
 struct node {
 	const char *name;
@@ -60,32 +61,41 @@ struct walk {
 	const struct doc *d;
 	enum hot_version v;
 	struct diags *dg;
-	int from;          /* the resource whose parts are walked; -1 for outputs */
-	const char *where; /* Heat's "(in a.Properties.x)" text */
+	int from; /* the resource whose parts are walked; -1 for outputs */
+	/* Heat's "(in a.Properties.x)": where_res.where_part.where_key, or
+	 * "unknown" without a resource */
+	const char *where_res, *where_part, *where_key;
 	const struct graph_opts *o;
 	int oom;
 };
 
 /* A reference to name from w->from: an edge, or a finding. */
 static void reference(struct walk *w, json_t *fn, const char *fname, const char *name,
-		      const char *path)
+		      const struct path *at)
 {
 	int to = find(w->g, name);
 
 	if (to < 0) {
-		diag_add_key(
-			w->dg, w->from < 0 ? DIAG_WARNING : DIAG_ERROR, w->d, fn, fname, path,
-			"The specified reference \"%s\" (in %s) is incorrect.%s", name, w->where,
-			w->from < 0 ? " (Heat reports this only when the output is read)" : "");
+		char path[PATH_SIZE], where[1024] = "unknown";
+
+		if (w->where_res && w->where_part)
+			snprintf(where, sizeof(where), "%s.%s.%s", w->where_res, w->where_part,
+				 w->where_key);
+		else if (w->where_res)
+			snprintf(where, sizeof(where), "%s", w->where_res);
+		diag_add_key(w->dg, w->from < 0 ? DIAG_WARNING : DIAG_ERROR, w->d, fn, fname,
+			     path_str(at, path),
+			     "The specified reference \"%s\" (in %s) is incorrect.%s", name, where,
+			     w->from < 0 ? " (Heat reports this only when the output is read)"
+					 : "");
 		return;
 	}
 	if (w->from >= 0 && add_edge(&w->g->nodes[w->from], to) < 0)
 		w->oom = 1;
 }
 
-static void walk(struct walk *w, json_t *node, const char *path, int depth)
+static void walk(struct walk *w, json_t *node, const struct path *path, int depth)
 {
-	char sub[1024];
 	const char *k;
 	json_t *child;
 	size_t i;
@@ -98,7 +108,8 @@ static void walk(struct walk *w, json_t *node, const char *path, int depth)
 		json_t *arg = json_object_get(node, fname);
 
 		if (fn_lookup(fname, w->v, &since) == FN_AVAILABLE) {
-			snprintf(sub, sizeof(sub), "%s.%s", path, fname);
+			const struct path *sub = PATH_KEY(path, fname);
+
 			/* Only the branch an `if` takes counts; without
 			 * decided conditions, none does. */
 			if (strcmp(fname, "if") == 0) {
@@ -107,11 +118,9 @@ static void walk(struct walk *w, json_t *node, const char *path, int depth)
 						: 0;
 
 				for (int br = 1; br <= 2; br++)
-					if (b == br || b < 0) {
-						snprintf(sub, sizeof(sub), "%s.if[%d]", path, br);
-						walk(w, json_array_get(arg, (size_t)br), sub,
-						     depth + 1);
-					}
+					if (b == br || b < 0)
+						walk(w, json_array_get(arg, (size_t)br),
+						     PATH_IDX(sub, br), depth + 1);
 				return;
 			}
 			if (strcmp(fname, "get_resource") == 0 && json_is_string(arg))
@@ -124,13 +133,11 @@ static void walk(struct walk *w, json_t *node, const char *path, int depth)
 	}
 	if (json_is_object(node)) {
 		json_object_foreach (node, k, child) {
-			snprintf(sub, sizeof(sub), "%s.%s", path, k);
-			walk(w, child, sub, depth + 1);
+			walk(w, child, PATH_KEY(path, k), depth + 1);
 		}
 	} else if (json_is_array(node)) {
 		json_array_foreach (node, i, child) {
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-			walk(w, child, sub, depth + 1);
+			walk(w, child, PATH_IDX(path, i), depth + 1);
 		}
 	}
 }
@@ -139,17 +146,18 @@ static void walk(struct walk *w, json_t *node, const char *path, int depth)
 static void walk_part(struct walk *w, int i, const char *part, const char *heat_part)
 {
 	json_t *p = json_object_get(w->g->nodes[i].def, part), *child;
-	char path[1024], where[1024];
+	const struct path *at =
+		PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), w->g->nodes[i].name), part);
 	const char *k;
 
 	if (!json_is_object(p))
 		return;
 	w->from = i;
 	json_object_foreach (p, k, child) {
-		snprintf(path, sizeof(path), "resources.%s.%s.%s", w->g->nodes[i].name, part, k);
-		snprintf(where, sizeof(where), "%s.%s.%s", w->g->nodes[i].name, heat_part, k);
-		w->where = where;
-		walk(w, child, path, 0);
+		w->where_res = w->g->nodes[i].name;
+		w->where_part = heat_part;
+		w->where_key = k;
+		walk(w, child, PATH_KEY(at, k), 0);
 	}
 }
 
@@ -164,15 +172,17 @@ static void depends_on(struct walk *w, int i)
 {
 	struct node *nd = &w->g->nodes[i];
 	json_t *dep = json_object_get(nd->def, "depends_on"), *item;
-	char path[512];
+	const struct path *at =
+		PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), nd->name), "depends_on");
+	char path[PATH_SIZE];
 	size_t k;
 
-	snprintf(path, sizeof(path), "resources.%s.depends_on", nd->name);
 	w->from = i;
-	w->where = nd->name;
+	w->where_res = nd->name;
+	w->where_part = NULL;
 	if (json_is_string(dep)) {
 		if (!disabled(w, json_string_value(dep)))
-			reference(w, nd->def, "depends_on", json_string_value(dep), path);
+			reference(w, nd->def, "depends_on", json_string_value(dep), at);
 	} else if (json_is_array(dep)) {
 		json_array_foreach (dep, k, item) {
 			if (!json_is_string(item))
@@ -180,7 +190,7 @@ static void depends_on(struct walk *w, int i)
 			if (disabled(w, json_string_value(item)))
 				continue; /* Heat drops the edge silently */
 			if (find(w->g, json_string_value(item)) < 0)
-				diag_add(w->dg, DIAG_ERROR, w->d, item, NULL, path,
+				diag_add(w->dg, DIAG_ERROR, w->d, item, NULL, path_str(at, path),
 					 "The specified reference \"%s\" (in %s) is incorrect.",
 					 json_string_value(item), nd->name);
 			else if (add_edge(nd, find(w->g, json_string_value(item))) < 0)
@@ -427,16 +437,14 @@ struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct d
 	outputs = json_object_get(doc_root(d), "outputs");
 	if (json_is_object(outputs)) {
 		json_object_foreach (outputs, name, def) {
-			char path[512];
-
 			if (!json_is_object(def) || !json_object_get(def, "value"))
 				continue;
 			if (o && o->outputs_enabled && !json_object_get(o->outputs_enabled, name))
 				continue;
-			snprintf(path, sizeof(path), "outputs.%s.value", name);
 			w.from = -1;
-			w.where = "unknown";
-			walk(&w, json_object_get(def, "value"), path, 0);
+			w.where_res = NULL;
+			walk(&w, json_object_get(def, "value"),
+			     PATH_KEY(PATH_KEY(PATH_KEY(NULL, "outputs"), name), "value"), 0);
 		}
 	}
 	implicit(&w);

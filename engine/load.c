@@ -482,8 +482,14 @@ static json_t *build(struct builder *b, yaml_event_t *ev);
 static int key_text(const json_t *k, char *buf, size_t size)
 {
 	switch (json_typeof(k)) {
-	case JSON_STRING:
-		return snprintf(buf, size, "%s", json_string_value(k)) < (int)size ? 0 : -1;
+	case JSON_STRING: {
+		size_t n = json_string_length(k);
+
+		if (n >= size)
+			return -1;
+		memcpy(buf, json_string_value(k), n + 1);
+		return 0;
+	}
 	case JSON_INTEGER:
 		snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(k));
 		return 0;

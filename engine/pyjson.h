@@ -1,7 +1,8 @@
 /* Text of values the way Heat's Python renders them, where Heat turns
  * structures into strings (str_replace, list_join, parameters shown by
- * the API): json.dumps with ", " and ": " separators and \uXXXX escapes,
- * and str() of scalars (True/False, float repr such as 1.0, 1e+20, inf). */
+ * the API, error messages): json.dumps with ", " and ": " separators and
+ * \uXXXX escapes, str() of scalars (True/False, float repr such as 1.0,
+ * 1e+20, inf) and repr() of containers and strings. */
 #ifndef HEARTH_PYJSON_H
 #define HEARTH_PYJSON_H
 
@@ -16,5 +17,10 @@ char *pyjson_dumps(const json_t *v, bool sort_keys);
  * floats by repr; null gives "None".  Lists and maps give their Python
  * repr (['a', 1], {'k': True}).  New string, NULL when out of memory. */
 char *pyjson_str(const json_t *v);
+
+/* Python repr(): as pyjson_str, except that a string is quoted and
+ * escaped as Python quotes it ('a', "it's", '\n').  New string, NULL when
+ * out of memory. */
+char *pyjson_repr(const json_t *v);
 
 #endif

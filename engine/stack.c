@@ -102,7 +102,7 @@ static int branch(void *u, json_t *args)
 	if (!quiet)
 		return -1;
 	l->ec.dg = quiet;
-	r = eval_condition(&l->ec, json_array_get(args, 0), "", &yes);
+	r = eval_condition(&l->ec, json_array_get(args, 0), NULL, &yes);
 	l->ec.dg = dg;
 	l->ec.errors = errors;
 	diags_free(&quiet);
@@ -391,10 +391,10 @@ static json_t *eval_part(struct level *l, json_t *def, const char *res, const ch
 			 const char *heat_part)
 {
 	json_t *node = json_object_get(def, part), *out = NULL, *x, *v;
-	char path[1024], where[1024];
+	const struct path *path = PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), res), part);
+	char where[1024];
 	const char *k;
 
-	snprintf(path, sizeof(path), "resources.%s.%s", res, part);
 	if (!node || json_is_null(node))
 		return json_object();
 	if (!json_is_object(node) || json_object_size(node) == 1) {
@@ -415,12 +415,9 @@ static json_t *eval_part(struct level *l, json_t *def, const char *res, const ch
 	}
 	out = json_object();
 	json_object_foreach (node, k, x) {
-		char sub[1100];
-
 		snprintf(where, sizeof(where), "%s.%s.%s", res, heat_part, k);
-		snprintf(sub, sizeof(sub), "%s.%s", path, k);
 		l->ec.where = where;
-		if (eval_value(&l->ec, x, sub, &v) == 0)
+		if (eval_value(&l->ec, x, PATH_KEY(path, k), &v) == 0)
 			json_object_set_new(out, k, v);
 	}
 	return out;
@@ -440,9 +437,9 @@ static void resource(struct level *l, const char *res, json_t *def)
 	     *p; p++) {
 		if (!(x = json_object_get(def, *p)))
 			continue;
-		snprintf(path, sizeof(path), "resources.%s.%s", res, *p);
 		l->ec.where = res;
-		if (eval_value(&l->ec, x, path, &x) == 0) {
+		if (eval_value(&l->ec, x, PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), res), *p),
+			       &x) == 0) {
 			if (!facade)
 				facade = json_object();
 			json_object_set_new(facade, *p, x);
@@ -562,7 +559,6 @@ static void outputs(struct level *l, json_t *section, json_t *enabled)
 	json_t *errors = json_object_get(l->out, "output_errors");
 	const char *name;
 	json_t *def, *v;
-	char path[512];
 
 	json_object_foreach (section, name, def) {
 		if (!json_is_object(def) || !json_object_get(def, "value"))
@@ -571,10 +567,11 @@ static void outputs(struct level *l, json_t *section, json_t *enabled)
 			json_object_set_new(values, name, json_null());
 			continue;
 		}
-		snprintf(path, sizeof(path), "outputs.%s.value", name);
 		l->ec.in_output = true;
 		l->ec.where = "unknown";
-		if (eval_value(&l->ec, json_object_get(def, "value"), path, &v) != 0)
+		if (eval_value(&l->ec, json_object_get(def, "value"),
+			       PATH_KEY(PATH_KEY(PATH_KEY(NULL, "outputs"), name), "value"),
+			       &v) != 0)
 			v = json_null();
 		l->ec.in_output = false;
 		json_object_set_new(values, name, v);
@@ -674,11 +671,11 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 		json_object_foreach (resources, k, def) {
 			json_t *c = json_is_object(def) ? json_object_get(def, "condition") : NULL;
 			bool yes = true;
-			char path[512];
-
-			snprintf(path, sizeof(path), "resources.%s.condition", k);
 			if (c && l.v >= HOT_2016_10_14)
-				eval_condition(&l.ec, c, path, &yes);
+				eval_condition(&l.ec, c,
+					       PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), k),
+							"condition"),
+					       &yes);
 			if (yes && json_is_object(def))
 				json_object_set(enabled, k, json_true());
 		}
@@ -686,11 +683,11 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 		json_object_foreach (outs, k, def) {
 			json_t *c = json_is_object(def) ? json_object_get(def, "condition") : NULL;
 			bool yes = true;
-			char path[512];
-
-			snprintf(path, sizeof(path), "outputs.%s.condition", k);
 			if (c && l.v >= HOT_2016_10_14)
-				eval_condition(&l.ec, c, path, &yes);
+				eval_condition(&l.ec, c,
+					       PATH_KEY(PATH_KEY(PATH_KEY(NULL, "outputs"), k),
+							"condition"),
+					       &yes);
 			if (yes)
 				json_object_set(out_enabled, k, json_true());
 		}
