@@ -293,17 +293,25 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 	json_t *rdef = json_object_get(props, "resource_def"),
 	       *count = json_object_get(props, "count");
 	json_t *ivar = json_object_get(props, "index_var"), *rawprops, *rawdef;
-	json_t *out, *resources, *types, *nested, *registry;
+	json_t *out, *resources, *types, *nested, *registry, *metadata;
 	const char *type = json_string_value(json_object_get(rdef, "type"));
 	const char *var = json_is_string(ivar) ? json_string_value(ivar) : "%index%";
 	long long n = 1;
 	char path[512], err[512];
 
-	if (!json_is_object(rdef) || !type ||
-	    (count && !json_is_integer(count) && count != eval_unknown()))
-		return NULL; /* reported by the schema check */
-	if (json_is_integer(count))
+	if (json_is_string(count)) { /* an integer property takes "5" */
+		char *end;
+
+		n = strtoll(json_string_value(count), &end, 10);
+		if (end == json_string_value(count) || *end)
+			return NULL; /* reported by the schema check */
+	} else if (json_is_integer(count)) {
 		n = json_integer_value(count);
+	} else if (count && count != eval_unknown()) {
+		return NULL; /* reported by the schema check */
+	}
+	if (!json_is_object(rdef) || !type)
+		return NULL; /* reported by the schema check */
 	if (n < 0)
 		return NULL;
 	if (l->depth + 1 > l->b->o->max_depth) {
@@ -321,6 +329,7 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 	resources = json_object();
 	types = json_object();
 	nested = json_object();
+	metadata = json_object();
 	for (long long i = 0; i < n && (i == 0 || l->b->o->mode == EVAL_RESOLVE); i++) {
 		char member[32];
 		json_t *mprops, *mdef = json_object_get(rdef, "properties");
@@ -371,10 +380,16 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 			}
 		}
 		json_object_set_new(resources, member, mprops);
+		/* index_var reaches properties only */
+		json_object_set_new(metadata, member,
+				    json_is_object(json_object_get(rdef, "metadata"))
+					    ? json_incref(json_object_get(rdef, "metadata"))
+					    : json_object());
 		free(mtype);
 	}
 	json_object_set_new(out, "resources", resources);
 	json_object_set_new(out, "types", types);
+	json_object_set_new(out, "metadata", metadata);
 	if (json_object_size(nested))
 		json_object_set_new(out, "nested", nested);
 	else
