@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "engine/eval.h"
+#include "engine/schema.h"
 
 /* Backtracking budget of one allowed_pattern match. */
 #define PATTERN_MATCH_LIMIT 100000
@@ -477,8 +478,33 @@ static bool satisfies(enum ptype t, enum ckind k, const json_t *c, const json_t 
 			snprintf(why, whysize, "\"%s\" does not match pattern \"%s\"", s, pat);
 		return ok;
 	}
+	case C_CUSTOM: {
+		/* Each value of a list; strings, numbers and booleans as text. */
+		json_t *items = t == P_LIST ? (json_t *)value : NULL, *item;
+		const char *cname = json_string_value(arg);
+		size_t i, n = items ? json_array_size(items) : 1;
+
+		for (i = 0; cname && i < n; i++) {
+			char text[4096];
+
+			item = items ? json_array_get(items, i) : (json_t *)value;
+			if (!py_str(item, text, sizeof(text)))
+				continue;
+			switch (rtype_constraint_check(cname, text, why, whysize)) {
+			case 0:
+				return false;
+			case -1:
+				snprintf(
+					why, whysize,
+					"\"%.700s\" does not validate %.100s (constraint not found)",
+					text, cname);
+				return false;
+			}
+		}
+		return true;
+	}
 	default:
-		return true; /* custom constraints are checked where the driver can */
+		return true;
 	}
 }
 
@@ -659,8 +685,8 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 		enum ckind kind = json_is_object(con) ? kind_of(con, c->v) : C_NONE;
 		const json_t *desc;
 
-		if (kind == C_NONE || !(kinds[kind].types & (1u << t)))
-			continue;
+		if (kind == C_NONE || kind == C_CUSTOM || !(kinds[kind].types & (1u << t)))
+			continue; /* custom constraints apply when a stack uses it */
 		if (!satisfies(t, kind, con, typed, why, sizeof(why))) {
 			char text[256];
 
@@ -771,7 +797,8 @@ static json_t *typed_value(const struct doc *d, enum hot_version v, json_t *sche
 	enum ptype t = type_of(json_string_value(json_object_get(schema, "type")) ?: "");
 	const struct doc *pd = d;
 	const char *key = "default";
-	char why[1024], path[512];
+	char why[1024] = "", path[512];
+	bool custom = false;
 	size_t i;
 
 	if (t == P_BAD)
@@ -786,19 +813,23 @@ static json_t *typed_value(const struct doc *d, enum hot_version v, json_t *sche
 			enum ckind kind = json_is_object(con) ? kind_of(con, v) : C_NONE;
 			const json_t *desc = json_object_get(con, "description");
 
+			/* A default was checked by params_check, but for custom
+			 * constraints, which apply when a stack uses it. */
 			if (kind == C_NONE || !(kinds[kind].types & (1u << t)) ||
+			    (!source && kind != C_CUSTOM) ||
 			    satisfies(t, kind, con, typed, why, sizeof(why)))
 				continue;
 			if (json_is_string(desc))
 				snprintf(why, sizeof(why), "%s", json_string_value(desc));
 			json_decref(typed);
 			typed = NULL;
+			custom = kind == C_CUSTOM;
 			break;
 		}
 	if (!typed && source && pd == d) /* given with -P: at the parameter's name */
 		diag_add_key(dg, DIAG_ERROR, pd, obj, key, path, "Parameter '%s' is invalid: %s",
 			     name, why);
-	else if (!typed && source) /* a bad default is params_check's */
+	else if (!typed && (source || custom)) /* a default failing a custom constraint */
 		diag_add(dg, DIAG_ERROR, pd, obj, key, path, "Parameter '%s' is invalid: %s", name,
 			 why);
 	return typed;

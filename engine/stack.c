@@ -350,10 +350,15 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 		json_object_set_new(types, member, json_string(mtype));
 		if ((t = rtype_find(mtype))) {
 			if (i == 0)
-				rtype_check_props(t, l->d,
-						  rawdef ? json_object_get(rawdef, "properties")
-							 : NULL,
-						  mprops, path, l->b->dg);
+				rtype_check_props_at(
+					t, l->d,
+					rawdef ? json_object_get(rawdef, "properties") : NULL,
+					rawdef && json_object_get(rawdef, "properties") ? rawdef
+											: rawprops,
+					rawdef && json_object_get(rawdef, "properties")
+						? "properties"
+						: "resource_def",
+					mprops, path, l->b->dg);
 		} else {
 			struct doc *cd = child_doc(l, rawdef ? rawdef : def, member, mtype, path);
 
@@ -464,8 +469,12 @@ static void resource(struct level *l, const char *res, json_t *def)
 		json_object_set(json_object_get(l->out, "resources"), res, props);
 		snprintf(path, sizeof(path), "resources.%s.properties", res);
 		if (t) {
-			rtype_check_props(t, l->d, json_object_get(def, "properties"), props, path,
-					  l->b->dg);
+			bool has = json_object_get(def, "properties") != NULL;
+
+			rtype_check_props_at(t, l->d, json_object_get(def, "properties"),
+					     has ? def
+						 : json_object_get(doc_root(l->d), "resources"),
+					     has ? "properties" : res, props, path, l->b->dg);
 			if (strcmp(type, "OS::Heat::ResourceGroup") == 0) {
 				json_t *g = group(l, def, res, props);
 
