@@ -14,14 +14,15 @@ import json, sys
 work, n = sys.argv[1], int(sys.argv[2])
 res = {}
 for i in range(n):
-    props = {"value": {"str_replace": {"template": "node-$i in $e after $p",
+    props = {"value": {"str_replace": {"template": "$e-$i after $p",
                                        "params": {"$i": i, "$e": {"get_param": "env"},
                                                   "$p": {"get_attr": ["r%d" % (i - 1), "value"]} if i else "-"}}}}
-    res["r%d" % i] = {"type": "OS::Heat::Value", "properties": props,
-                      "depends_on": ["r%d" % (i // 2)] if i else []}
+    res["r%d" % i] = {"type": "OS::Heat::Value", "properties": props}
+    if i:
+        res["r%d" % i]["depends_on"] = "r%d" % (i // 2)
 t = {"heat_template_version": "2021-04-16", "parameters": {"env": {"type": "string", "default": "x"}},
      "resources": res, "outputs": {"last": {"value": {"get_attr": ["r%d" % (n - 1), "value"]}}}}
-json.dump(t, open(work + "/t.json", "w"), indent=1)
+json.dump(t, open(work + "/t.json", "w"))
 def y(v, ind):
     pad = "  " * ind
     if isinstance(v, dict):

@@ -1053,8 +1053,14 @@ static char *lookup(json_t *loaded, const char *res_name, const char *type,
 char *env_resolve_type(json_t *registry, const char *res_name, const char *type,
 		       bool (*is_builtin)(const char *type), char *err, size_t errsz)
 {
-	json_t *loaded = reg_loaded(registry);
-	char *found = loaded ? lookup(loaded, res_name, type, is_builtin, err, errsz, NULL) : NULL;
+	json_t *loaded;
+	char *found;
+
+	/* Nothing to look up: a built-in type is itself. */
+	if (json_object_size(registry) == 0 && is_builtin(type))
+		return strdup(type);
+	loaded = reg_loaded(registry);
+	found = loaded ? lookup(loaded, res_name, type, is_builtin, err, errsz, NULL) : NULL;
 
 	json_decref(loaded);
 	return found;

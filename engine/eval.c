@@ -127,12 +127,17 @@ static bool int_of(const json_t *v, long long *out)
 static int reference(struct eval_ctx *c, json_t *node, const char *fname, const char *name,
 		     const struct path *path)
 {
-	if (!is_enabled(c, name))
+	if (!is_enabled(c, name)) {
+		char where[1024] = "unknown";
+
+		if (!c->in_output && c->where_res)
+			snprintf(where, sizeof(where), "%s%s%s%s%s", c->where_res,
+				 c->where_part ? "." : "", c->where_part ? c->where_part : "",
+				 c->where_part && c->where_key ? "." : "",
+				 c->where_part && c->where_key ? c->where_key : "");
 		return fail(c, node, fname, path, !c->in_output,
-			    "The specified reference \"%s\" (in %s) is incorrect.", name,
-			    c->in_output ? "unknown"
-			    : c->where   ? c->where
-					 : "unknown");
+			    "The specified reference \"%s\" (in %s) is incorrect.", name, where);
+	}
 	if (c->refs)
 		json_object_set(c->refs, name, json_true());
 	return 0;

@@ -55,8 +55,9 @@ struct eval_ctx {
 	 * first one's message is kept in output_error (malloc'd). */
 	bool in_output;
 	char *output_error;
-	/* Heat's "(in a.Properties.x)" for reference errors. */
-	const char *where;
+	/* Heat's "(in a.Properties.x)" for reference errors: where_res,
+	 * where_part and where_key joined by dots, as far as they are set. */
+	const char *where_res, *where_part, *where_key;
 	/* Resources referenced so far (name → true), for dependencies;
 	 * may be NULL. */
 	json_t *refs;

@@ -430,11 +430,21 @@ struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct d
 		if (json_object_set_new(g->index, g->nodes[i].name, json_integer(i)) < 0)
 			goto fail;
 	for (int i = 0; i < g->n; i++) {
-		walk_part(&w, i, "properties", "Properties");
-		walk_part(&w, i, "metadata", "Metadata");
+		json_t *refs = o && o->refs ? json_object_get(o->refs, g->nodes[i].name) : NULL;
+		const char *ref;
+		json_t *x;
+
+		if (o && o->refs) { /* what evaluation found, errors reported */
+			json_object_foreach (refs, ref, x)
+				if (find(g, ref) >= 0 && add_edge(&g->nodes[i], find(g, ref)) < 0)
+					w.oom = 1;
+		} else {
+			walk_part(&w, i, "properties", "Properties");
+			walk_part(&w, i, "metadata", "Metadata");
+		}
 		depends_on(&w, i);
 	}
-	outputs = json_object_get(doc_root(d), "outputs");
+	outputs = o && o->refs ? NULL : json_object_get(doc_root(d), "outputs");
 	if (json_is_object(outputs)) {
 		json_object_foreach (outputs, name, def) {
 			if (!json_is_object(def) || !json_object_get(def, "value"))

@@ -27,6 +27,11 @@ struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags 
  * and branch(u, args of an `if`) says which branch counts: 1 or 2, 0 for
  * neither, -1 for both.  NULL members mean: all, all, none. */
 struct graph_opts {
+	/* When set: name → {name: true} of the resources each resource's
+	 * properties and metadata refer to, as evaluation found them (and
+	 * reported the unknown ones); those parts and the outputs are then
+	 * not walked again. */
+	json_t *refs;
 	json_t *enabled;
 	json_t *outputs_enabled;
 	int (*branch)(void *u, json_t *if_args);

@@ -412,19 +412,17 @@ static json_t *eval_part(struct level *l, json_t *def, const char *res, const ch
 {
 	json_t *node = json_object_get(def, part), *out = NULL, *x, *v;
 	const struct path *path = PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), res), part);
-	char where[1024];
 	const char *k;
 
 	if (!node || json_is_null(node))
 		return json_object();
+	l->ec.where_res = res;
+	l->ec.where_part = heat_part;
+	l->ec.where_key = NULL;
 	if (!json_is_object(node) || json_object_size(node) == 1) {
 		/* a function computing the whole part, or one key */
-		snprintf(where, sizeof(where), "%s.%s", res, heat_part);
-		if (json_is_object(node) && json_object_size(node) == 1) {
-			k = json_object_iter_key(json_object_iter(node));
-			snprintf(where, sizeof(where), "%s.%s.%s", res, heat_part, k);
-		}
-		l->ec.where = where;
+		if (json_is_object(node) && json_object_size(node) == 1)
+			l->ec.where_key = json_object_iter_key(json_object_iter(node));
 		if (eval_value(&l->ec, node, path, &out) != 0)
 			return NULL;
 		if (!json_is_object(out) && out != eval_unknown()) {
@@ -435,8 +433,7 @@ static json_t *eval_part(struct level *l, json_t *def, const char *res, const ch
 	}
 	out = json_object();
 	json_object_foreach (node, k, x) {
-		snprintf(where, sizeof(where), "%s.%s.%s", res, heat_part, k);
-		l->ec.where = where;
+		l->ec.where_key = k;
 		if (eval_value(&l->ec, x, PATH_KEY(path, k), &v) == 0)
 			json_object_set_new(out, k, v);
 	}
@@ -457,7 +454,8 @@ static void resource(struct level *l, const char *res, json_t *def)
 	     *p; p++) {
 		if (!(x = json_object_get(def, *p)))
 			continue;
-		l->ec.where = res;
+		l->ec.where_res = res;
+		l->ec.where_part = NULL;
 		if (eval_value(&l->ec, x, PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), res), *p),
 			       &x) == 0) {
 			if (!facade)
@@ -592,7 +590,7 @@ static void outputs(struct level *l, json_t *section, json_t *enabled)
 			continue;
 		}
 		l->ec.in_output = true;
-		l->ec.where = "unknown";
+		l->ec.where_res = NULL;
 		if (eval_value(&l->ec, json_object_get(def, "value"),
 			       PATH_KEY(PATH_KEY(PATH_KEY(NULL, "outputs"), name), "value"),
 			       &v) != 0)
@@ -626,6 +624,7 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 			  .attrs = attrs,
 			  .depth = depth};
 	struct graph_opts go = {0};
+	json_t *refs;
 	struct graph *g;
 	const char *k;
 	int v = version_detect(d, b->dg);
@@ -715,18 +714,26 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 			if (yes)
 				json_object_set(out_enabled, k, json_true());
 		}
-	go = (struct graph_opts){enabled, out_enabled, branch, &l};
+	/* Evaluation finds each resource's references (in the branches
+	 * conditions take); the graph adds depends_on and Heat's implicit
+	 * rules. */
+	refs = json_object();
+	if (resources) {
+		resolve_types(&l, resources);
+		json_object_foreach (resources, k, def)
+			if (json_object_get(enabled, k)) {
+				l.ec.refs = json_object();
+				resource(&l, k, def);
+				json_object_set_new(refs, k, l.ec.refs);
+			}
+		l.ec.refs = NULL;
+	}
+	go = (struct graph_opts){refs, enabled, out_enabled, branch, &l};
 	g = graph_build_with(d, l.v, b->dg, &go);
 	if (g)
 		record_graph(&l, g);
 	graph_free(&g);
-
-	if (resources) {
-		resolve_types(&l, resources);
-		json_object_foreach (resources, k, def)
-			if (json_object_get(enabled, k))
-				resource(&l, k, def);
-	}
+	json_decref(refs);
 	if (outs)
 		outputs(&l, outs, out_enabled);
 	/* Drop what would only clutter a definition. */
