@@ -14,8 +14,7 @@
 /* Reads and parses path as a template (or, with env, an environment).
  * NULL with e set ("path: No such file or directory", or the parser's
  * file:line:col message). */
-struct doc *inputs_load(const char *path, bool env, const struct load_limits *lim,
-			struct herr *e);
+struct doc *inputs_load(const char *path, bool env, const struct load_limits *lim, struct herr *e);
 
 /* Every regular file under dir (recursively, at most max_files files and
  * max_bytes in all) as an object: path relative to dir → content.  New

@@ -10,7 +10,7 @@ struct finding {
 	enum diag_level lvl;
 	struct mark m;
 	size_t flen; /* the length of the file name that starts text: findings sort by file first */
-	char *text; /* "file:line:col: [warning: ]path: message" */
+	char *text;  /* "file:line:col: [warning: ]path: message" */
 };
 
 /* Findings kept; beyond it they are only counted (a document can hold

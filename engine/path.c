@@ -14,7 +14,8 @@ const char *path_str(const struct path *p, char *buf)
 	buf[0] = '\0';
 	while (n-- > 0 && len < PATH_SIZE - 1) {
 		const struct path *s = segs[n];
-		int w = s->key ? snprintf(buf + len, PATH_SIZE - len, "%s%s", len ? "." : "", s->key)
+		int w = s->key ? snprintf(buf + len, PATH_SIZE - len, "%s%s", len ? "." : "",
+					  s->key)
 			       : snprintf(buf + len, PATH_SIZE - len, "[%zu]", s->idx);
 
 		len += w > 0 ? (size_t)w : 0;
