@@ -27,6 +27,8 @@ struct topts {
 	json_t *params;
 	const char *files_dir, *attributes, *stack_name;
 	bool dot;
+	int max_depth, max_resources; /* Heat's defaults: 5, 1000 */
+	struct load_limits limits;
 };
 
 static void usage(FILE *out)
@@ -57,6 +59,10 @@ static void usage(FILE *out)
 	      "  -a, --attributes FILE   resolve: a JSON map {resource: {attribute:\n"
 	      "                          value}} for get_attr\n"
 	      "  -n, --stack-name NAME   OS::stack_name (default \"stack\")\n"
+	      "      --max-template-size BYTES\n"
+	      "                          per template (default 524288, Heat's)\n"
+	      "      --max-depth N       nested stacks below the root (default 5)\n"
+	      "      --max-resources N   in the whole tree, -1 for no limit (default 1000)\n"
 	      "      --dot               graph: Graphviz DOT output\n"
 	      "  -h, --help              show this help and exit\n"
 	      "\n"
@@ -93,12 +99,12 @@ static struct doc *load_and_check(struct topts *t, enum eval_mode mode, bool qui
 		}
 	}
 	for (int i = 0; i < t->nenv; i++)
-		if (!(envs[i] = inputs_load(t->envs[i], true, NULL, &e))) {
+		if (!(envs[i] = inputs_load(t->envs[i], true, &t->limits, &e))) {
 			*rc = e.code == HERR_INVALID || e.code == HERR_TOO_BIG ? 1 : 2;
 			fprintf(stderr, *rc == 2 ? "hearth: cannot read %s\n" : "%s\n", e.msg);
 			goto out;
 		}
-	d = inputs_load(t->file, false, NULL, &e);
+	d = inputs_load(t->file, false, &t->limits, &e);
 	if (!d) {
 		*rc = e.code == HERR_INVALID || e.code == HERR_TOO_BIG ? 1 : 2;
 		fprintf(stderr, *rc == 2 ? "hearth: cannot read %s\n" : "%s\n", e.msg);
@@ -108,6 +114,9 @@ static struct doc *load_and_check(struct topts *t, enum eval_mode mode, bool qui
 		goto out;
 	snprintf(prefix, sizeof(prefix), "%s/", t->files_dir ? t->files_dir : ".");
 	o.mode = mode;
+	o.max_depth = t->max_depth;
+	o.max_resources = t->max_resources;
+	o.limits = t->limits;
 	if (t->stack_name)
 		o.name = t->stack_name;
 	o.files = files;
@@ -313,6 +322,9 @@ int template_main(int argc, char **argv)
 		{"attributes", required_argument, NULL, 'a'},
 		{"stack-name", required_argument, NULL, 'n'},
 		{"dot", no_argument, NULL, 'D'},
+		{"max-template-size", required_argument, NULL, 'S'},
+		{"max-depth", required_argument, NULL, 'M'},
+		{"max-resources", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -323,7 +335,10 @@ int template_main(int argc, char **argv)
 		    {"resolve", cmd_resolve},
 		    {"show", cmd_show},
 		    {"graph", cmd_graph}};
-	struct topts t = {.params = json_object()};
+	struct topts t = {.params = json_object(),
+			  .max_depth = 5,
+			  .max_resources = 1000,
+			  .limits = LOAD_LIMITS_DEFAULT};
 	int c, rc = 2;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -358,6 +373,28 @@ int template_main(int argc, char **argv)
 		case 'D':
 			t.dot = true;
 			break;
+		case 'S':
+		case 'M':
+		case 'R': {
+			char *end;
+			long long v = strtoll(optarg, &end, 10);
+
+			if (!*optarg || *end || v < (c == 'R' ? -1 : 0) || v > (1ll << 30)) {
+				fprintf(stderr, "hearth: --%s needs a number, got \"%s\"\n",
+					c == 'S'   ? "max-template-size"
+					: c == 'M' ? "max-depth"
+						   : "max-resources",
+					optarg);
+				goto out;
+			}
+			if (c == 'S')
+				t.limits.max_size = (size_t)v;
+			else if (c == 'M')
+				t.max_depth = (int)v;
+			else
+				t.max_resources = (int)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			rc = 0;

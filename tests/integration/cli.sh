@@ -96,6 +96,13 @@ is "$rc" 1 "template resolve: a missing value is an error"
 like "$out" 'res.yaml:2:1: parameters: The Parameter \(who\) was not provided\.' "named at the parameters section"
 out=$($WRAP "$B/hearth" template resolve -P nope "$T/res.yaml" 2>&1); rc=$?
 is "$rc" 2 "template: -P without = is a usage error"
+printf 'heat_template_version: 2016-10-14\nresources:\n  a: {type: OS::Heat::None}\n  b: {type: OS::Heat::None}\n' > "$T/two.yaml"
+out=$($WRAP "$B/hearth" template validate --max-resources 1 "$T/two.yaml" 2>&1); rc=$?
+is "$rc" 1 "template validate --max-resources: over the limit exits 1"
+like "$out" 'two.yaml:2:1: resources: Request limit exceeded: Maximum resources per stack exceeded\.' "in Heat's words"
+out=$($WRAP "$B/hearth" template validate --max-template-size 10 "$T/two.yaml" 2>&1); rc=$?
+is "$rc" 1 "template validate --max-template-size: too big exits 1"
+like "$out" 'Template size \(101 bytes\) exceeds maximum allowed size \(10 bytes\)' "naming both sizes"
 out=$($WRAP "$B/hearth" template --help 2>&1); rc=$?
 is "$rc" 0 "hearth template --help exits 0"
 like "$out" '--files-dir DIR' "and documents the options"
