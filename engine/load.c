@@ -909,6 +909,7 @@ static int jscan_value(struct jscan *s, json_t *node, int depth, int max_depth, 
 			node = NULL;
 		js_adv(s);
 		for (js_ws(s); s->p < s->end && *s->p != '}'; js_ws(s)) {
+			const char *before = s->p;
 			char key[1024];
 			yaml_mark_t km = {0, s->line - 1, s->col - 1};
 			long n = js_string(s, key, sizeof(key));
@@ -928,6 +929,8 @@ static int jscan_value(struct jscan *s, json_t *node, int depth, int max_depth, 
 			js_ws(s);
 			if (s->p < s->end && *s->p == ',')
 				js_adv(s);
+			if (s->p == before) /* a byte jansson took and we do not */
+				js_adv(s);
 		}
 	} else if (c == '[') {
 		size_t i = 0;
@@ -936,11 +939,15 @@ static int jscan_value(struct jscan *s, json_t *node, int depth, int max_depth, 
 			node = NULL;
 		js_adv(s);
 		for (js_ws(s); s->p < s->end && *s->p != ']'; js_ws(s), i++) {
+			const char *before = s->p;
+
 			if (jscan_value(s, node ? json_array_get(node, i) : NULL, depth + 1,
 					max_depth, e) < 0)
 				return -1;
 			js_ws(s);
 			if (s->p < s->end && *s->p == ',')
+				js_adv(s);
+			if (s->p == before) /* a byte jansson took and we do not */
 				js_adv(s);
 		}
 	} else if (c == '"') {
