@@ -117,8 +117,6 @@ json_t *inputs_files_dir(const char *dir, size_t max_files, size_t max_bytes, st
 {
 	struct walk w = {json_object(), max_files, max_bytes, 0, strlen(dir) + 1, e};
 
-	while (w.root_len > 2 && dir[w.root_len - 2] == '/')
-		w.root_len--; /* "dir/" names files as "dir" does */
 	if (!w.files || add_dir(&w, dir, 0) < 0) {
 		json_decref(w.files);
 		return NULL;

@@ -114,6 +114,7 @@ static struct doc *load_and_check(struct topts *t, enum eval_mode mode, bool qui
 		goto out;
 	snprintf(prefix, sizeof(prefix), "%s/", t->files_dir ? t->files_dir : ".");
 	o.mode = mode;
+	o.mask_hidden = true; /* in every nested stack too */
 	o.max_depth = t->max_depth;
 	o.max_resources = t->max_resources;
 	o.limits = t->limits;
@@ -160,19 +161,6 @@ static int cmd_validate(struct topts *t)
 	return rc;
 }
 
-/* Hidden parameters' values never reach the output (nested stacks'
- * too). */
-static void mask_hidden(json_t *def, const struct doc *d)
-{
-	json_t *schemas = json_object_get(doc_root(d), "parameters");
-	json_t *values = json_object_get(def, "parameters"), *s;
-	const char *k;
-
-	json_object_foreach (schemas, k, s)
-		if (json_is_true(json_object_get(s, "hidden")) && json_object_get(values, k))
-			json_object_set_new(values, k, json_string("******"));
-}
-
 static int cmd_resolve(struct topts *t)
 {
 	json_t *def = NULL;
@@ -180,7 +168,6 @@ static int cmd_resolve(struct topts *t)
 	struct doc *d = load_and_check(t, EVAL_RESOLVE, true, &rc, &def);
 
 	if (def) {
-		mask_hidden(def, d);
 		json_dumpf(def, stdout, JSON_INDENT(2));
 		putchar('\n');
 	}

@@ -374,6 +374,20 @@ static int if_fn(struct eval_ctx *c, json_t *node, json_t *args, const struct pa
 
 /* ----------------------------------------------------------------- calls */
 
+/* What a function result adds to the stack's budget: its text or its
+ * items (a result may share nodes with its arguments; it is counted
+ * whole, which is what a copy of it would cost). */
+static size_t cost(const json_t *v)
+{
+	if (json_is_string(v))
+		return json_string_length(v);
+	if (json_is_array(v))
+		return json_array_size(v) * 16;
+	if (json_is_object(v))
+		return json_object_size(v) * 32;
+	return 8;
+}
+
 static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg,
 		const struct path *path, json_t **out)
 {
@@ -428,6 +442,13 @@ static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg
 		r = 0;
 	} else if ((*out = fnlib_call(fname, c->v, args, &fe))) {
 		r = 0;
+		if (c->spent && (*c->spent += cost(*out)) > EVAL_BUDGET) {
+			json_decref(*out);
+			*out = NULL;
+			r = fail(c, node, fname, sub, false,
+				 "The functions of this stack make more than %zu MiB of values",
+				 EVAL_BUDGET >> 20);
+		}
 	} else {
 		r = fail(c, node, fname, sub, fe.form, "%s", fe.msg);
 	}
@@ -537,6 +558,8 @@ int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t
 
 /* ------------------------------------------------------------ conditions */
 
+static int condition(struct eval_ctx *c, json_t *node, const struct path *path, bool *out);
+
 static int cond_fn(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg,
 		   const struct path *path, bool *out)
 {
@@ -609,6 +632,22 @@ static int cond_fn(struct eval_ctx *c, json_t *node, const char *fname, json_t *
 }
 
 int eval_condition(struct eval_ctx *c, json_t *node, const struct path *path, bool *out)
+{
+	int r;
+
+	*out = true;
+	/* cond_check refused chains this deep; they are not followed. */
+	if (c->depth >= 256) {
+		c->errors++;
+		return -1;
+	}
+	c->depth++;
+	r = condition(c, node, path, out);
+	c->depth--;
+	return r;
+}
+
+static int condition(struct eval_ctx *c, json_t *node, const struct path *path, bool *out)
 {
 	*out = true;
 	if (json_is_boolean(node)) {

@@ -61,8 +61,14 @@ struct eval_ctx {
 	/* Resources referenced so far (name → true), for dependencies;
 	 * may be NULL. */
 	json_t *refs;
+	/* What function results added up to (bytes of text, items), shared
+	 * by a whole stack tree: evaluation stops at EVAL_BUDGET. */
+	size_t *spent;
+	int depth; /* of conditions being evaluated */
 	int errors;
 };
+
+#define EVAL_BUDGET ((size_t)256 << 20)
 
 /* Evaluates node (written in c->d) at path.  Returns 0 with *out a new
  * reference, 1 when the value is omitted (a two-argument `if` whose

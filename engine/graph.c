@@ -38,11 +38,11 @@ static int find(const struct graph *g, const char *name)
 	return i ? (int)json_integer_value(i) : -1;
 }
 
+/* Appends an edge; duplicates go when the edges are sorted. */
 static int add_edge(struct node *from, int to)
 {
-	for (int i = 0; i < from->ndeps; i++)
-		if (from->deps[i] == to)
-			return 0;
+	if (from->ndeps && from->deps[from->ndeps - 1] == to)
+		return 0;
 	if (from->ndeps == from->cap) {
 		int cap = from->cap ? from->cap * 2 : 4;
 		int *d = realloc(from->deps, (size_t)cap * sizeof(*d));
@@ -460,9 +460,17 @@ struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct d
 	implicit(&w);
 	if (w.oom)
 		goto fail;
-	for (int i = 0; i < g->n; i++)
-		if (g->nodes[i].ndeps > 1)
-			qsort(g->nodes[i].deps, (size_t)g->nodes[i].ndeps, sizeof(int), cmp_int);
+	for (int i = 0; i < g->n; i++) {
+		struct node *nd = &g->nodes[i];
+		int k = 0;
+
+		if (nd->ndeps > 1)
+			qsort(nd->deps, (size_t)nd->ndeps, sizeof(int), cmp_int);
+		for (int j = 0; j < nd->ndeps; j++)
+			if (!k || nd->deps[k - 1] != nd->deps[j])
+				nd->deps[k++] = nd->deps[j];
+		nd->ndeps = k;
+	}
 	batch = malloc(((size_t)g->n + 1) * sizeof(int));
 	if (!batch)
 		goto fail;

@@ -488,9 +488,11 @@ static bool satisfies(enum ptype t, enum ckind k, const json_t *c, const json_t 
 			char text[4096];
 
 			item = items ? json_array_get(items, i) : (json_t *)value;
-			if (!py_str(item, text, sizeof(text)))
+			if (!json_is_string(item) && !py_str(item, text, sizeof(text)))
 				continue;
-			switch (rtype_constraint_check(cname, text, why, whysize)) {
+			switch (rtype_constraint_check(
+				cname, json_is_string(item) ? json_string_value(item) : text, why,
+				whysize)) {
 			case 0:
 				return false;
 			case -1:
@@ -798,7 +800,7 @@ static json_t *typed_value(const struct doc *d, enum hot_version v, json_t *sche
 	const struct doc *pd = d;
 	const char *key = "default";
 	char why[1024] = "", path[512];
-	bool custom = false;
+	bool custom = false, desc_used = false;
 	size_t i;
 
 	if (t == P_BAD)
@@ -819,13 +821,18 @@ static json_t *typed_value(const struct doc *d, enum hot_version v, json_t *sche
 			    (!source && kind != C_CUSTOM) ||
 			    satisfies(t, kind, con, typed, why, sizeof(why)))
 				continue;
-			if (json_is_string(desc))
+			if (json_is_string(desc)) {
 				snprintf(why, sizeof(why), "%s", json_string_value(desc));
+				desc_used = true;
+			}
 			json_decref(typed);
 			typed = NULL;
 			custom = kind == C_CUSTOM;
 			break;
 		}
+	/* A hidden value never reaches a message. */
+	if (!typed && json_is_true(json_object_get(schema, "hidden")) && !desc_used)
+		snprintf(why, sizeof(why), "the value (hidden) is not valid for this parameter");
 	if (!typed && source && pd == d) /* given with -P: at the parameter's name */
 		diag_add_key(dg, DIAG_ERROR, pd, obj, key, path, "Parameter '%s' is invalid: %s",
 			     name, why);

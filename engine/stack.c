@@ -10,6 +10,7 @@
  * stacks and finally evaluates the outputs. */
 #include "engine/stack.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,11 @@
 struct build {
 	const struct stack_opts *o;
 	struct diags *dg;
-	int resources;   /* counted over the tree */
-	bool too_many;   /* reported once */
-	bool env_failed; /* the environment did not merge: values may lack */
+	long long resources; /* counted over the tree */
+	size_t spent;        /* what functions made, over the tree (eval.h) */
+	json_t *secrets;     /* hidden parameters' values as text, to mask */
+	bool too_many;       /* reported once */
+	bool env_failed;     /* the environment did not merge: values may lack */
 };
 
 /* One stack of the tree. */
@@ -115,16 +118,23 @@ static int branch(void *u, json_t *args)
 
 /* --------------------------------------------------------------- helpers */
 
-static void count_resources(struct level *l, json_t *where, const char *key, size_t n)
+/* Counts n more resources in the tree; false (reported once) beyond the
+ * limit, and then nothing more is expanded: a small template must not
+ * make millions of members or nested stacks. */
+static bool count_resources(struct level *l, json_t *where, const char *key, long long n)
 {
 	struct build *b = l->b;
+	long long max = b->o->max_resources < 0 ? (1ll << 40) : b->o->max_resources;
 
-	b->resources += (int)n;
-	if (b->o->max_resources >= 0 && b->resources > b->o->max_resources && !b->too_many) {
-		b->too_many = true;
+	if (!b->too_many && n >= 0 && n <= max - b->resources) {
+		b->resources += n;
+		return true;
+	}
+	if (!b->too_many)
 		diag_add_key(b->dg, DIAG_ERROR, l->d, where, key, "resources",
 			     "Request limit exceeded: Maximum resources per stack exceeded.");
-	}
+	b->too_many = true;
+	return false;
 }
 
 /* Replaces var in every string of v (values, not keys), in place. */
@@ -134,6 +144,8 @@ static json_t *replace_index(json_t *v, const char *var, const char *with)
 	json_t *x;
 	size_t i;
 
+	if (v == eval_unknown())
+		return json_incref(v);
 	if (json_is_string(v)) {
 		const char *s = json_string_value(v), *p;
 		size_t vl = strlen(var), wl = strlen(with), n = 0, len;
@@ -222,14 +234,12 @@ static json_t *output_names(const struct doc *d)
  * each property must be a parameter, each parameter without a default
  * (after parameter_defaults) must be given. */
 static void check_template_props(struct level *l, const struct doc *cd, json_t *def, json_t *props,
-				 const char *res)
+				 const char *res, const char *path)
 {
 	json_t *params = json_object_get(doc_root(cd), "parameters"), *raw, *p, *dflts;
 	json_t *rawprops = json_object_get(def, "properties");
 	const char *k;
-	char path[512];
 
-	snprintf(path, sizeof(path), "resources.%s.properties", res);
 	dflts = json_object_get(l->env, "parameter_defaults");
 	json_object_foreach (props, k, raw) {
 		if (json_is_object(params) && json_object_get(params, k))
@@ -247,8 +257,8 @@ static void check_template_props(struct level *l, const struct doc *cd, json_t *
 		    json_object_get(dflts, k))
 			continue;
 		diag_add_key(l->b->dg, DIAG_ERROR, l->d,
-			     rawprops ? def : json_object_get(doc_root(l->d), "resources"),
-			     rawprops ? "properties" : res, path,
+			     rawprops || !res ? def : json_object_get(doc_root(l->d), "resources"),
+			     rawprops || !res ? "properties" : res, path,
 			     "Property error: Property %s not assigned", k);
 	}
 }
@@ -302,8 +312,9 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 	if (json_is_string(count)) { /* an integer property takes "5" */
 		char *end;
 
+		errno = 0;
 		n = strtoll(json_string_value(count), &end, 10);
-		if (end == json_string_value(count) || *end)
+		if (end == json_string_value(count) || *end || errno)
 			return NULL; /* reported by the schema check */
 	} else if (json_is_integer(count)) {
 		n = json_integer_value(count);
@@ -320,7 +331,8 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 			 "Request limit exceeded: Recursion depth exceeds %d.", l->b->o->max_depth);
 		return NULL;
 	}
-	count_resources(l, def, "type", (size_t)n);
+	if (!count_resources(l, def, "type", n))
+		return NULL;
 	rawprops = json_object_get(def, "properties");
 	rawdef = json_is_object(rawprops) ? json_object_get(rawprops, "resource_def") : NULL;
 	snprintf(path, sizeof(path), "resources.%s.properties.resource_def.properties", res);
@@ -363,16 +375,21 @@ static json_t *group(struct level *l, json_t *def, const char *res, json_t *prop
 			struct doc *cd = child_doc(l, rawdef ? rawdef : def, member, mtype, path);
 
 			if (cd) {
-				json_t *fac =
-					json_pack("{s:O?,s:s,s:{}}", "metadata",
-						  json_object_get(rdef, "metadata"),
-						  "deletion_policy", "Delete", "update_policy");
+				json_t *fac = json_pack(
+					"{s:o,s:s,s:{}}", "metadata",
+					json_is_object(json_object_get(rdef, "metadata"))
+						? json_incref(json_object_get(rdef, "metadata"))
+						: json_object(),
+					"deletion_policy", "Delete", "update_policy");
 				json_t *ch, *env = json_pack(
 						    "{s:O,s:O}", "parameter_defaults",
 						    json_object_get(l->env, "parameter_defaults"),
 						    "resource_registry", registry);
 				struct level sub = *l;
 
+				if (i == 0) /* Heat validates the first member */
+					check_template_props(l, cd, rawdef ? rawdef : def, mprops,
+							     NULL, path);
 				sub.depth = l->depth + 1;
 				sub.env = env;
 				sub.registry = registry;
@@ -452,8 +469,11 @@ static void resource(struct level *l, const char *res, json_t *def)
 	for (const char *const *p =
 		     (const char *const[]){"deletion_policy", "update_policy", "external_id", NULL};
 	     *p; p++) {
+		json_t *refs = l->ec.refs;
+
 		if (!(x = json_object_get(def, *p)))
 			continue;
+		l->ec.refs = NULL; /* only properties and metadata make edges */
 		l->ec.where_res = res;
 		l->ec.where_part = NULL;
 		if (eval_value(&l->ec, x, PATH_KEY(PATH_KEY(PATH_KEY(NULL, "resources"), res), *p),
@@ -462,6 +482,7 @@ static void resource(struct level *l, const char *res, json_t *def)
 				facade = json_object();
 			json_object_set_new(facade, *p, x);
 		}
+		l->ec.refs = refs;
 	}
 	if (props) {
 		json_object_set(json_object_get(l->out, "resources"), res, props);
@@ -487,8 +508,10 @@ static void resource(struct level *l, const char *res, json_t *def)
 
 			if (!facade)
 				facade = json_object();
-			json_object_set(facade, "metadata", md ? md : json_object());
-			check_template_props(l, cd, def, props, res);
+			json_object_set_new(facade, "metadata",
+					    md ? json_incref(md) : json_object());
+			snprintf(path, sizeof(path), "resources.%s.properties", res);
+			check_template_props(l, cd, def, props, res, path);
 			ch = nest(l, cd, def, res, json_string_value(json_object_get(def, "type")),
 				  props, facade, l->registry);
 			if (ch)
@@ -614,6 +637,7 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 	json_t *root = doc_root(d), *resources = json_object_get(root, "resources");
 	json_t *conds = json_object_get(root, "conditions"),
 	       *outs = json_object_get(root, "outputs");
+	json_t *params_section = json_object_get(root, "parameters");
 	json_t *pseudo, *enabled = json_object(), *out_enabled = json_object(), *def;
 	struct level l = {.b = b,
 			  .d = d,
@@ -648,7 +672,8 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 		conds = NULL;
 	if (!json_is_object(outs))
 		outs = NULL;
-	count_resources(&l, root, "resources", json_object_size(resources));
+	if (!count_resources(&l, root, "resources", (long long)json_object_size(resources)))
+		resources = NULL; /* beyond the limit: not expanded */
 
 	l.registry = json_object_get(env, "resource_registry");
 	l.types = json_object_get(l.out, "types");
@@ -683,7 +708,8 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 				 .has_attr = has_attr,
 				 .attr = attr_value,
 				 .u = &l,
-				 .dg = b->dg};
+				 .dg = b->dg,
+				 .spent = &b->spent};
 	if (conds)
 		json_object_foreach (conds, k, def) {
 			bool yes;
@@ -736,6 +762,18 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 	json_decref(refs);
 	if (outs)
 		outputs(&l, outs, out_enabled);
+	if (o->mask_hidden && params_section) {
+		json_t *values = json_object_get(l.out, "parameters"), *schema, *secret;
+
+		json_object_foreach (params_section, k, schema) {
+			if (!json_is_true(json_object_get(schema, "hidden")) ||
+			    !(secret = json_object_get(values, k)))
+				continue;
+			if (json_is_string(secret) && json_string_length(secret) >= 3)
+				json_array_append(b->secrets, secret);
+			json_object_set_new(values, k, json_string("******"));
+		}
+	}
 	/* Drop what would only clutter a definition. */
 	for (const char *const *p = (const char *const[]){"metadata", "output_errors", "nested",
 							  "conditions", NULL};
@@ -753,9 +791,62 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 	return l.out;
 }
 
+/* Replaces every occurrence of a secret in the strings of v, in place
+ * where v is not shared with the template (strings are rebuilt). */
+static json_t *mask(json_t *v, json_t *secrets)
+{
+	const char *k;
+	json_t *x, *s;
+	size_t i, j;
+
+	if (json_is_string(v)) {
+		const char *text = json_string_value(v);
+		bool hit = false;
+
+		json_array_foreach (secrets, j, s)
+			hit = hit || strstr(text, json_string_value(s));
+		if (!hit)
+			return json_incref(v);
+		{
+			char *buf = strdup(text), *p, *q;
+
+			json_array_foreach (secrets, j, s) {
+				size_t sl = json_string_length(s), w = sl < 6 ? sl : 6;
+
+				/* Stars no longer than the secret: replaced in
+				 * place, the gap closed, the search going on after
+				 * them (a secret may be made of stars). */
+				for (p = buf; p && (q = strstr(p, json_string_value(s)));
+				     p = q + w) {
+					memcpy(q, "******", w);
+					memmove(q + w, q + sl, strlen(q + sl) + 1);
+				}
+			}
+			x = json_string(buf ? buf : "******");
+			free(buf);
+			return x;
+		}
+	}
+	if (json_is_object(v)) {
+		json_t *o = json_object();
+
+		json_object_foreach (v, k, x)
+			json_object_set_new(o, k, mask(x, secrets));
+		return o;
+	}
+	if (json_is_array(v)) {
+		json_t *a = json_array();
+
+		json_array_foreach (v, i, x)
+			json_array_append_new(a, mask(x, secrets));
+		return a;
+	}
+	return json_incref(v);
+}
+
 json_t *stack_define(const struct doc *tmpl, const struct stack_opts *o, struct diags *dg)
 {
-	struct build b = {.o = o, .dg = dg};
+	struct build b = {.o = o, .dg = dg, .secrets = json_array()};
 	json_t *declared = json_object(), *params, *env, *out, *x;
 	const char *k;
 	int errors;
@@ -784,5 +875,14 @@ json_t *stack_define(const struct doc *tmpl, const struct stack_opts *o, struct 
 	out = define(&b, tmpl, o->name, json_object_get(env, "parameters"), env, NULL,
 		     o->mode == EVAL_RESOLVE ? o->attributes : NULL, 0);
 	json_decref(env);
+	/* Hidden values also leave through get_param and template resources'
+	 * properties: they are masked wherever they appear. */
+	if (out && json_array_size(b.secrets)) {
+		json_t *masked = mask(out, b.secrets);
+
+		json_decref(out);
+		out = masked;
+	}
+	json_decref(b.secrets);
 	return out;
 }

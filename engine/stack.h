@@ -8,6 +8,7 @@
 #define HEARTH_STACK_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "engine/diag.h"
 #include "engine/eval.h"
@@ -25,6 +26,7 @@ struct stack_opts {
 	int max_depth;             /* nested stacks below the root (Heat: 5) */
 	int max_resources;         /* in the whole tree (Heat: 1000); -1: no limit */
 	struct load_limits limits; /* for nested templates */
+	bool mask_hidden;          /* hidden parameters' values as "******" in the result */
 };
 
 #define STACK_OPTS_DEFAULT                                                                       \

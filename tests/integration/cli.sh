@@ -82,8 +82,8 @@ printf '{"a": {"value": ["x", "y"]}}' > "$T/attrs.json"
 out=$($WRAP "$B/hearth" template resolve -P who=me -e "$T/env1.yaml" -f "$T/tfiles" -a "$T/attrs.json" "$T/res.yaml" 2>&1); rc=$?
 is "$rc" 0 "template resolve exits 0"
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([d["resources"], d["outputs"], d["types"]["c"], d["parameters"]["pw"], d["nested"]["c"]["parameters"]["size"]], sort_keys=True))')" \
-	'[{"a": {"value": "hello\n"}, "b": {"value": ["me", "a", "y", "only-in-prod"]}, "c": {"size": 3}}, {"pw": "s3cret", "thing": null}, "lib/thing.yaml", "******", 3]' \
-	"properties, outputs, the registry's template and the nested stack; hidden values masked"
+	'[{"a": {"value": "hello\n"}, "b": {"value": ["me", "a", "y", "only-in-prod"]}, "c": {"size": 3}}, {"pw": "******", "thing": null}, "lib/thing.yaml", "******", 3]' \
+	"properties, outputs, the registry's template and the nested stack; hidden values masked, in outputs too"
 out=$($WRAP "$B/hearth" template resolve -P who=me -e "$T/env1.yaml" -e "$T/env2.yaml" -f "$T/tfiles" "$T/res.yaml" 2>&1); rc=$?
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["resources"]["b"]))')" \
 	'{"value": ["me", "a", null]}' "a later -e wins (the if drops its item), get_attr without --attributes is null"
@@ -103,6 +103,18 @@ like "$out" 'two.yaml:2:1: resources: Request limit exceeded: Maximum resources 
 out=$($WRAP "$B/hearth" template validate --max-template-size 10 "$T/two.yaml" 2>&1); rc=$?
 is "$rc" 1 "template validate --max-template-size: too big exits 1"
 like "$out" 'Template size \(101 bytes\) exceeds maximum allowed size \(10 bytes\)' "naming both sizes"
+# Hidden values stay out of the output of nested stacks and out of
+# messages; a files folder given with a trailing slash names files alike.
+mkdir -p "$T/hfiles"
+printf 'heat_template_version: 2016-10-14\nparameters:\n  pw: {type: string, hidden: true}\nresources:\n  v: {type: OS::Heat::None}\n' > "$T/hfiles/child.yaml"
+printf 'heat_template_version: 2016-10-14\nparameters:\n  root_pw:\n    type: string\n    hidden: true\n    constraints: [{allowed_pattern: "[a-z]+"}]\nresources:\n  c: {type: child.yaml, properties: {pw: nestedsecret}}\n' > "$T/hidden.yaml"
+out=$($WRAP "$B/hearth" template resolve -P root_pw=abc -f "$T/hfiles/" "$T/hidden.yaml" 2>&1); rc=$?
+is "$rc" 0 "template resolve: a files folder with a trailing slash"
+unlike "$out" 'nestedsecret' "a nested stack's hidden parameter is masked"
+like "$out" '"pw": "\*\*\*\*\*\*"' "as ******"
+out=$($WRAP "$B/hearth" template resolve -P root_pw=Hunter2 -f "$T/hfiles" "$T/hidden.yaml" 2>&1); rc=$?
+is "$rc" 1 "a hidden value failing its constraint is an error"
+unlike "$out" 'Hunter2' "whose message never shows the value"
 out=$($WRAP "$B/hearth" template --help 2>&1); rc=$?
 is "$rc" 0 "hearth template --help exits 0"
 like "$out" '--files-dir DIR' "and documents the options"

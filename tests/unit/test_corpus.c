@@ -220,6 +220,32 @@ static void corpus_case(void)
 	compare_findings(lines, dir, dg);
 	if (result)
 		compare_result(result, dir);
+	/* Validation (what `hearth template validate` runs) knows less than
+	 * resolution: every error it finds, resolution finds too. */
+	{
+		struct diags *vdg = diags_new();
+		json_t *vdef, *vlines;
+		size_t i, j;
+
+		o.mode = EVAL_VALIDATE;
+		vdef = stack_define(tmpl, &o, vdg);
+		CHECK(vdef != NULL);
+		vlines = finding_lines(vdg, dir);
+		for (i = 0; i < json_array_size(vlines); i++) {
+			const char *v = json_string_value(json_array_get(vlines, i));
+			bool found = strstr(v, ": warning: ") != NULL;
+
+			for (j = 0; !found && j < json_array_size(lines); j++)
+				found = strcmp(v, json_string_value(json_array_get(lines, j))) == 0;
+			if (!found) {
+				printf("# validation alone finds: %s\n", v);
+				CHECK(!"an error of validation that resolution does not find");
+			}
+		}
+		json_decref(vlines);
+		json_decref(vdef);
+		diags_free(&vdg);
+	}
 out:
 	json_decref(lines);
 	json_decref(result);
@@ -229,6 +255,66 @@ out:
 	for (int i = 0; i < MAX_ENVS; i++)
 		doc_free(&owned[i]);
 	doc_free(&tmpl);
+	diags_free(&dg);
+}
+
+/* 23,000 conditions, each the negation of the next: refused by the
+ * grammar check past 256 links, and never followed that deep (a stack
+ * overflow before). */
+static void deep_conditions(void)
+{
+	size_t cap = 2u << 20, n = 0;
+	char *text = malloc(cap);
+	struct stack_opts o = STACK_OPTS_DEFAULT;
+	struct diags *dg = diags_new();
+	struct herr e = HERR_INIT;
+	struct doc *d;
+	json_t *def;
+
+	n += (size_t)snprintf(text + n, cap - n,
+			      "{\"heat_template_version\": \"2016-10-14\", \"conditions\": {");
+	for (int i = 0; i < 23000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%s\"c%d\": {\"not\": \"c%d\"}",
+				      i ? ", " : "", i, i + 1);
+	n += (size_t)snprintf(text + n, cap - n, ", \"c23000\": true}}");
+	d = load_template("deep.json", text, n, &(struct load_limits){cap, 512}, &e);
+	CHECK(d != NULL);
+	def = d ? stack_define(d, &o, dg) : NULL;
+	CHECK(def != NULL);
+	CHECK(diags_count(dg, DIAG_ERROR) > 0);
+	json_decref(def);
+	doc_free(&d);
+	diags_free(&dg);
+	free(text);
+}
+
+/* A template whose 12 resources are each the template itself: the
+ * resource limit stops the expansion at once instead of making 12^5
+ * nested stacks. */
+static void fan_out_limit(void)
+{
+	const char *text =
+		"heat_template_version: 2016-10-14\nresources:\n"
+		"  a: {type: self.yaml}\n  b: {type: self.yaml}\n  c: {type: self.yaml}\n"
+		"  d: {type: self.yaml}\n  e: {type: self.yaml}\n  f: {type: self.yaml}\n"
+		"  g: {type: self.yaml}\n  h: {type: self.yaml}\n  i: {type: self.yaml}\n"
+		"  j: {type: self.yaml}\n  k: {type: self.yaml}\n  l: {type: self.yaml}\n";
+	struct stack_opts o = STACK_OPTS_DEFAULT;
+	struct diags *dg = diags_new();
+	struct herr e = HERR_INIT;
+	struct doc *d = load_template("self.yaml", text, strlen(text), NULL, &e);
+	json_t *files = json_pack("{s:s}", "self.yaml", text), *def;
+	int limit = 0;
+
+	o.files = files;
+	def = d ? stack_define(d, &o, dg) : NULL;
+	CHECK(def != NULL);
+	for (int i = 0; i < diags_total(dg); i++)
+		limit += strstr(diags_line(dg, i), "Maximum resources per stack exceeded") != NULL;
+	CHECK(limit == 1);
+	json_decref(def);
+	json_decref(files);
+	doc_free(&d);
 	diags_free(&dg);
 }
 
@@ -248,6 +334,12 @@ int main(void)
 
 	if (n < 0)
 		return 1;
+	if (!getenv("HEARTH_CORPUS")) {
+		cases[n++] =
+			(struct tap_case){"a 23,000-link condition chain", deep_conditions, NULL};
+		cases[n++] = (struct tap_case){"self-nesting stops at the resource limit",
+					       fan_out_limit, NULL};
+	}
 	rc = tap_run(cases, n);
 	tap_free_data(cases, n);
 	return rc;
