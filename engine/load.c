@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -35,6 +36,12 @@ struct doc {
 	json_t *root;
 	struct mark_slot *slots;
 	size_t nslots, used; /* nslots is a power of two */
+	/* A JSON template's marks are found only when first asked for (most
+	 * templates are valid and never ask): its text waits here. */
+	char *json_text;
+	size_t json_len;
+	int max_depth;
+	pthread_mutex_t lock;
 };
 
 /* Pointers from malloc share their low bits, so mix all bits down
@@ -111,9 +118,15 @@ static const void *key_ref(const json_t *obj, const char *key)
 	return it ? json_object_iter_key(it) : NULL;
 }
 
+static void marks_ready(const struct doc *cd);
+
 bool doc_mark(const struct doc *d, const json_t *node, struct mark *m)
 {
-	const struct mark_slot *s = slot_find(d, node, NULL);
+	const struct mark_slot *s;
+
+	if (d->json_text)
+		marks_ready(d);
+	s = slot_find(d, node, NULL);
 
 	if (!s || !s->node)
 		return false;
@@ -124,7 +137,11 @@ bool doc_mark(const struct doc *d, const json_t *node, struct mark *m)
 bool doc_key_mark(const struct doc *d, const json_t *obj, const char *key, struct mark *m)
 {
 	const void *k = key_ref(obj, key);
-	const struct mark_slot *s = k ? slot_find(d, obj, k) : NULL;
+	const struct mark_slot *s;
+
+	if (d->json_text)
+		marks_ready(d);
+	s = k ? slot_find(d, obj, k) : NULL;
 
 	if (!s || !s->node)
 		return false;
@@ -149,8 +166,10 @@ void doc_free(struct doc **pd)
 	if (!d)
 		return;
 	free(d->slots);
+	free(d->json_text);
 	json_decref(d->root);
 	free(d->name);
+	pthread_mutex_destroy(&d->lock);
 	free(d);
 	*pd = NULL;
 }
@@ -966,6 +985,66 @@ nomem:
 	return -1;
 }
 
+/* Scans a JSON template's text for its marks, once, on first use. */
+static void marks_ready(const struct doc *cd)
+{
+	struct doc *d = (struct doc *)cd;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->json_text) {
+		struct jscan js = {.p = d->json_text,
+				   .end = d->json_text + d->json_len,
+				   .line = 1,
+				   .col = 1,
+				   .d = d};
+		struct herr e = HERR_INIT;
+
+		/* About one mark per 8 bytes of text: the table is sized once. */
+		while (d->nslots * 3 < d->json_len / 8 * 4)
+			if (slot_grow(d) < 0)
+				break;
+		jscan_value(&js, d->root, 0, d->max_depth + 1, &e); /* depth checked at load */
+		free(d->json_text);
+		d->json_text = NULL;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Whether JSON text nests deeper than max (brackets outside strings);
+ * says where with Heat-like file:line:col. */
+static bool json_too_deep(const char *name, const char *text, size_t len, int max, struct herr *e)
+{
+	unsigned line = 1, col = 1;
+	bool in_string = false;
+	int depth = 0;
+
+	for (size_t i = 0; i < len; i++, col++) {
+		char c = text[i];
+
+		if (c == '\n') {
+			line++;
+			col = 0;
+		} else if (in_string) {
+			if (c == '\\')
+				i++, col++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max) {
+				herr_set(e, HERR_TOO_BIG,
+					 "%s:%u:%u: nested more than %d levels deep", name, line,
+					 col, max);
+				return true;
+			}
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return false;
+}
+
 /* ------------------------------------------------------------------- API */
 
 static struct doc *load(const char *name, const char *text, size_t len,
@@ -987,30 +1066,39 @@ static struct doc *load(const char *name, const char *text, size_t len,
 		return NULL;
 	}
 	d = calloc(1, sizeof(*d));
-	if (!d || !(d->name = strdup(name)))
+	if (!d)
+		goto nomem;
+	pthread_mutex_init(&d->lock, NULL);
+	if (!(d->name = strdup(name)))
 		goto nomem;
 	b.doc = d;
 	b.max_depth = lim->max_depth;
-	/* About one mark per 8 bytes of text: size the table once instead of
-	 * rehashing as it fills. */
-	while (d->nslots * 3 < len / 8 * 4)
-		if (slot_grow(d) < 0)
-			goto nomem;
+	d->max_depth = lim->max_depth;
 	if (json_first) {
 		/* Strict JSON decides; a scan of the same text in step with the
-		 * tree then records where each node is. */
+		 * tree records where each node is, when a mark is first asked
+		 * for. */
 		parsed = json_loadb(text, len, JSON_DECODE_ANY, NULL);
 		if (parsed) {
-			struct jscan js = {
-				.p = text, .end = text + len, .line = 1, .col = 1, .d = d};
-
 			d->root = parsed;
-			if (jscan_value(&js, parsed, 0, lim->max_depth, e) < 0)
+			if (json_too_deep(name, text, len, lim->max_depth, e))
 				goto fail;
+			if (!(d->json_text = malloc(len + 1)))
+				goto nomem;
+			memcpy(d->json_text, text, len);
+			d->json_text[len] = '\0';
+			d->json_len = len;
 		}
 	}
-	if (!parsed && build_document(&b, text, len) < 0)
-		goto fail;
+	if (!parsed) {
+		/* About one mark per 8 bytes of text: size the table once
+		 * instead of rehashing as it fills. */
+		while (d->nslots * 3 < len / 8 * 4)
+			if (slot_grow(d) < 0)
+				goto nomem;
+		if (build_document(&b, text, len) < 0)
+			goto fail;
+	}
 	if (!json_is_object(d->root)) {
 		if (json_is_null(d->root)) { /* a document holding only null */
 			json_decref(d->root);
