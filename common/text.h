@@ -8,6 +8,11 @@
  * 64 bytes or more count as far apart ((size_t)-1). */
 size_t text_distance(const char *a, const char *b);
 
+/* The same when it is at most max; otherwise some value above max, found
+ * without finishing (a misspelling check does not need the exact
+ * distance of unrelated words). */
+size_t text_distance_max(const char *a, const char *b, size_t max);
+
 /* Replaces every byte of s that is not part of valid UTF-8 with '?', so
  * that text from requests or templates (cut anywhere) can go into JSON. */
 void text_utf8_clean(char *s);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "engine/fnlib.h"
+#include "engine/conditions.h"
 #include "engine/functions.h"
 #include "engine/path.h"
 
@@ -180,9 +181,13 @@ static int get_param(struct eval_ctx *c, json_t *node, json_t *args, const struc
 			 json_string_value(name));
 		if (!json_is_string(written) || strcmp(fname, "get_param") != 0)
 			return fail(c, node, fname, path, false, "%s", msg);
-		/* A name written out: functions.c reported it already, at the
-		 * name (an error, or a warning in an output). */
+		/* A name written out: at the name, as functions.c places it
+		 * (a warning in an output, which Heat reads only on demand). */
 		if (c->in_output) {
+			char where[PATH_SIZE];
+
+			diag_add(c->dg, DIAG_WARNING, c->d, written, NULL, path_str(path, where),
+				 "%s", msg);
 			if (!c->output_error)
 				c->output_error = strdup(msg);
 			return -1;
@@ -365,6 +370,15 @@ static int if_fn(struct eval_ctx *c, json_t *node, json_t *args, const struct pa
 		return fail(c, node, "if", path, true,
 			    "Arguments to \"if\" must be of the form: [condition_name, "
 			    "value_if_true, value_if_false]");
+	{
+		char where[PATH_SIZE];
+		int bad = cond_check_operand(c->d, c->v, c->dg, json_array_get(args, 0),
+					     path_str(PATH_IDX(path, 0), where));
+
+		c->errors += bad;
+		if (bad)
+			return -1;
+	}
 	if (eval_condition(c, json_array_get(args, 0), PATH_IDX(path, 0), &yes) < 0)
 		return -1;
 	if (!yes && n == 2)
@@ -398,10 +412,8 @@ static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg
 
 	if (strcmp(fname, "if") == 0)
 		return if_fn(c, node, arg, sub, out);
-	if (strcmp(fname, "yaql") == 0) {
-		c->errors++; /* refused by fn_scan */
-		return -1;
-	}
+	if (strcmp(fname, "yaql") == 0)
+		return -1; /* refused by fn_check_key */
 	if (arg_value(c, arg, sub, &args) < 0)
 		return -1;
 	if (strcmp(fname, "get_param") == 0) {
@@ -466,11 +478,16 @@ int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t
 	*out = NULL;
 	if (json_is_object(node) && json_object_size(node) == 1) {
 		k = json_object_iter_key(json_object_iter(node));
+		/* What fn_scan checks elsewhere (removed functions, yaql, data
+		 * that looks like a function), checked on this walk. */
+		if (fn_check_key(c->d, c->v, c->dg, node, k, PATH_KEY(path, k), false)) {
+			c->errors++;
+			return -1;
+		}
 		switch (fn_lookup(k, c->v, &since)) {
 		case FN_AVAILABLE:
 			return call(c, node, k, json_object_get(node, k), path, out);
 		case FN_REMOVED:
-			c->errors++; /* reported by fn_scan */
 			return -1;
 		case FN_NONE:
 			break;

@@ -54,8 +54,9 @@ static const char *const condition_only[] = {"equals", "not", "and", "or", NULL}
 
 static const struct fn_row *find(const char *name)
 {
+	/* Every map key of a template comes here: most differ at once. */
 	for (size_t i = 0; i < sizeof(fn_table) / sizeof(fn_table[0]); i++)
-		if (strcmp(fn_table[i].name, name) == 0)
+		if (fn_table[i].name[0] == name[0] && strcmp(fn_table[i].name, name) == 0)
 			return &fn_table[i];
 	return NULL;
 }
@@ -90,10 +91,55 @@ static const char *misspelt(const char *name, enum hot_version v)
 
 		/* The distance is at least the difference in length. */
 		if (v >= f->since && (f->removed < 0 || (int)v < f->removed) &&
-		    (fl > len ? fl - len : len - fl) <= max && text_distance(name, f->name) <= max)
+		    (fl > len ? fl - len : len - fl) <= max &&
+		    text_distance_max(name, f->name, max) <= max)
 			return f->name;
 	}
 	return NULL;
+}
+
+int fn_check_key(const struct doc *d, enum hot_version v, struct diags *dg, json_t *node,
+		 const char *name, const struct path *at, bool quiet)
+{
+	const char *guess;
+	enum fn_status st;
+	char sub[PATH_SIZE];
+	int since;
+
+	st = fn_lookup(name, v, &since);
+	if (st == FN_REMOVED) {
+		diag_add_key(dg, quiet ? DIAG_WARNING : DIAG_ERROR, d, node, name,
+			     path_str(at, sub),
+			     "The template version is invalid: The function %s is not supported in "
+			     "this version of HOT.",
+			     name);
+		return !quiet;
+	}
+	if (st == FN_AVAILABLE && strcmp(name, "yaql") == 0) {
+		diag_add_key(dg, quiet ? DIAG_WARNING : DIAG_ERROR, d, node, name,
+			     path_str(at, sub), "yaql is not supported by Hearth yet");
+		return !quiet;
+	}
+	if (st == FN_NONE && since >= 0) {
+		diag_add_key(
+			dg, DIAG_WARNING, d, node, name, path_str(at, sub),
+			"%s is a function only from heat_template_version %s; in a template of "
+			"version %s it is plain data",
+			name, version_name((enum hot_version)since), version_name(v));
+	} else if (st == FN_NONE) {
+		for (const char *const *c = condition_only; *c; c++)
+			if (strcmp(name, *c) == 0)
+				diag_add_key(dg, DIAG_WARNING, d, node, name, path_str(at, sub),
+					     "%s is a condition function: outside conditions it is "
+					     "plain data",
+					     name);
+		if ((guess = misspelt(name, v)))
+			diag_add_key(
+				dg, DIAG_WARNING, d, node, name, path_str(at, sub),
+				"%s is no function and is kept as plain data; did you mean %s?",
+				name, guess);
+	}
+	return 0;
 }
 
 struct scan {
@@ -168,7 +214,7 @@ static void walk_children(struct scan *s, json_t *node, const struct path *path,
  * errors there would refuse templates Heat accepts; they become warnings. */
 static void walk(struct scan *s, json_t *node, const struct path *path, bool quiet, int depth)
 {
-	const char *name, *guess;
+	const char *name;
 	const struct path *at;
 	enum fn_status st;
 	char sub[PATH_SIZE];
@@ -185,37 +231,7 @@ static void walk(struct scan *s, json_t *node, const struct path *path, bool qui
 	name = json_object_iter_key(json_object_iter(node));
 	at = PATH_KEY(path, name);
 	st = fn_lookup(name, s->v, &since);
-	if (st == FN_REMOVED) {
-		diag_add_key(s->dg, quiet ? DIAG_WARNING : DIAG_ERROR, s->d, node, name,
-			     path_str(at, sub),
-			     "The template version is invalid: The function %s is not supported in "
-			     "this version of HOT.",
-			     name);
-		s->errors += !quiet;
-	} else if (st == FN_AVAILABLE && strcmp(name, "yaql") == 0) {
-		diag_add_key(s->dg, quiet ? DIAG_WARNING : DIAG_ERROR, s->d, node, name,
-			     path_str(at, sub), "yaql is not supported by Hearth yet");
-		s->errors += !quiet;
-	} else if (st == FN_NONE && since >= 0) {
-		diag_add_key(
-			s->dg, DIAG_WARNING, s->d, node, name, path_str(at, sub),
-			"%s is a function only from heat_template_version %s; in a template of "
-			"version %s it is plain data",
-			name, version_name((enum hot_version)since), version_name(s->v));
-	} else if (st == FN_NONE) {
-		for (const char *const *c = condition_only; *c; c++)
-			if (strcmp(name, *c) == 0)
-				diag_add_key(s->dg, DIAG_WARNING, s->d, node, name,
-					     path_str(at, sub),
-					     "%s is a condition function: outside conditions it is "
-					     "plain data",
-					     name);
-		if ((guess = misspelt(name, s->v)))
-			diag_add_key(
-				s->dg, DIAG_WARNING, s->d, node, name, path_str(at, sub),
-				"%s is no function and is kept as plain data; did you mean %s?",
-				name, guess);
-	}
+	s->errors += fn_check_key(s->d, s->v, s->dg, node, name, at, quiet);
 	if (st == FN_AVAILABLE && strcmp(name, "if") == 0) {
 		json_t *arg = json_object_get(node, name);
 		size_t n = json_array_size(arg);
@@ -244,6 +260,12 @@ static void walk(struct scan *s, json_t *node, const struct path *path, bool qui
 
 int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
 {
+	return fn_scan_except(d, v, dg, NULL, NULL);
+}
+
+int fn_scan_except(const struct doc *d, enum hot_version v, struct diags *dg, json_t *resources,
+		   json_t *outputs)
+{
 	static const char *const resource_parts[] = {
 		"properties", "metadata", "deletion_policy", "update_policy", "external_id", NULL};
 	struct scan s = {d, v, dg, 0, false};
@@ -253,7 +275,7 @@ int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
 	section = json_object_get(root, "resources");
 	if (json_is_object(section))
 		json_object_foreach (section, name, item) {
-			if (!json_is_object(item))
+			if (!json_is_object(item) || json_object_get(resources, name))
 				continue;
 			for (const char *const *p = resource_parts; *p; p++) {
 				json_t *part = json_object_get(item, *p);
@@ -272,7 +294,7 @@ int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg)
 				json_is_object(item) ? json_object_get(item, "value") : NULL;
 
 			s.in_output = true;
-			if (value)
+			if (value && !json_object_get(outputs, name))
 				walk(&s, value,
 				     PATH_KEY(PATH_KEY(PATH_KEY(NULL, "outputs"), name), "value"),
 				     false, 0);

@@ -8,6 +8,7 @@
 
 #include "engine/diag.h"
 #include "engine/load.h"
+#include "engine/path.h"
 #include "engine/version.h"
 
 enum fn_status {
@@ -29,5 +30,18 @@ enum fn_status fn_lookup(const char *name, enum hot_version v, int *since);
  * functions in a later version, condition functions used outside
  * conditions, and likely misspellings.  Returns the errors added. */
 int fn_scan(const struct doc *d, enum hot_version v, struct diags *dg);
+
+/* The same, leaving out the resources and outputs named in the objects
+ * resources and outputs (may be NULL): those the evaluator walks, making
+ * the checks below itself. */
+int fn_scan_except(const struct doc *d, enum hot_version v, struct diags *dg, json_t *resources,
+		   json_t *outputs);
+
+/* The checks of one one-key map whose key is name, at path at: a removed
+ * function or yaql (errors, or warnings when quiet), data that would be a
+ * function in a later version, a condition function outside conditions,
+ * a likely misspelling (warnings).  Returns the errors added. */
+int fn_check_key(const struct doc *d, enum hot_version v, struct diags *dg, json_t *node,
+		 const char *name, const struct path *at, bool quiet);
 
 #endif

@@ -665,7 +665,6 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 	sections_check(d, l.v, b->dg);
 	params_check(d, l.v, b->dg);
 	cond_check(d, l.v, b->dg);
-	fn_scan(d, l.v, b->dg);
 	if (!json_is_object(resources))
 		resources = NULL;
 	if (!json_is_object(conds))
@@ -762,6 +761,9 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 	json_decref(refs);
 	if (outs)
 		outputs(&l, outs, out_enabled);
+	/* What evaluation did not walk: resources and outputs left out by
+	 * their conditions. */
+	fn_scan_except(d, l.v, b->dg, enabled, out_enabled);
 	if (o->mask_hidden && params_section) {
 		json_t *values = json_object_get(l.out, "parameters"), *schema, *secret;
 
