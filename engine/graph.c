@@ -110,19 +110,11 @@ static void walk(struct walk *w, json_t *node, const struct path *path, int dept
 		if (fn_lookup(fname, w->v, &since) == FN_AVAILABLE) {
 			const struct path *sub = PATH_KEY(path, fname);
 
-			/* Only the branch an `if` takes counts; without
-			 * decided conditions, none does. */
-			if (strcmp(fname, "if") == 0) {
-				int b = w->o && w->o->branch && json_is_array(arg)
-						? w->o->branch(w->o->u, arg)
-						: 0;
-
-				for (int br = 1; br <= 2; br++)
-					if (b == br || b < 0)
-						walk(w, json_array_get(arg, (size_t)br),
-						     PATH_IDX(sub, br), depth + 1);
+			/* The branch an `if` takes is known once conditions are
+			 * decided: stack.c passes the references evaluation
+			 * found instead of this walk. */
+			if (strcmp(fname, "if") == 0)
 				return;
-			}
 			if (strcmp(fname, "get_resource") == 0 && json_is_string(arg))
 				reference(w, node, fname, json_string_value(arg), sub);
 			else if (strcmp(fname, "get_attr") == 0 && json_is_array(arg) &&

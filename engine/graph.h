@@ -23,9 +23,9 @@ struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags 
 
 /* With conditions decided: resources not in enabled (name → true) are
  * left out (references to them are errors, depends_on on them is
- * dropped, as in Heat), outputs not in outputs_enabled are not walked,
- * and branch(u, args of an `if`) says which branch counts: 1 or 2, 0 for
- * neither, -1 for both.  NULL members mean: all, all, none. */
+ * dropped, as in Heat) and outputs not in outputs_enabled are not
+ * walked.  NULL members mean all.  Without refs, references inside `if`
+ * make no edges (which branch counts is known only to evaluation). */
 struct graph_opts {
 	/* When set: name → {name: true} of the resources each resource's
 	 * properties and metadata refer to, as evaluation found them (and
@@ -34,8 +34,6 @@ struct graph_opts {
 	json_t *refs;
 	json_t *enabled;
 	json_t *outputs_enabled;
-	int (*branch)(void *u, json_t *if_args);
-	void *u;
 };
 struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct diags *dg,
 			       const struct graph_opts *o);

@@ -3,11 +3,12 @@
  * One `level` per stack of the tree: the root, each template resource's
  * nested stack and each ResourceGroup's.  A level runs the template's
  * checks (validate.c's stages), computes its parameters, decides its
- * conditions, builds its dependency graph with only the enabled resources
- * and the taken `if` branches, resolves each resource's type, evaluates
- * properties and metadata, checks them against the type (a table in
- * schema.c, or the nested template's parameters), recurses into nested
- * stacks and finally evaluates the outputs. */
+ * conditions, resolves each enabled resource's type, evaluates its
+ * properties, metadata and policies (noting what they reference),
+ * checks them against the type (a table in schema.c, or the nested
+ * template's parameters), recurses into nested stacks, builds the
+ * dependency graph from those references, evaluates the outputs, and
+ * finally scans what conditions left out. */
 #include "engine/stack.h"
 
 #include <errno.h>
@@ -90,30 +91,6 @@ static json_t *attr_value(void *u, const char *res, const char *attr)
 	v = json_is_object(all) ? json_copy(all) : json_object();
 	json_object_del(v, "show");
 	return v;
-}
-
-/* Which branch of an `if` the graph follows. */
-static int branch(void *u, json_t *args)
-{
-	struct level *l = u;
-	struct diags *quiet = diags_new(), *dg = l->ec.dg;
-	int errors = l->ec.errors, r;
-	bool yes = true;
-
-	/* The evaluation of the resource reports the condition's errors,
-	 * with their paths; here only its value matters. */
-	if (!quiet)
-		return -1;
-	l->ec.dg = quiet;
-	r = eval_condition(&l->ec, json_array_get(args, 0), NULL, &yes);
-	l->ec.dg = dg;
-	l->ec.errors = errors;
-	diags_free(&quiet);
-	if (r < 0)
-		return -1;
-	if (!yes && json_array_size(args) == 2)
-		return 0;
-	return yes ? 1 : 2;
 }
 
 /* --------------------------------------------------------------- helpers */
@@ -753,7 +730,7 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 			}
 		l.ec.refs = NULL;
 	}
-	go = (struct graph_opts){refs, enabled, out_enabled, branch, &l};
+	go = (struct graph_opts){refs, enabled, out_enabled};
 	g = graph_build_with(d, l.v, b->dg, &go);
 	if (g)
 		record_graph(&l, g);
