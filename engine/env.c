@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "engine/pyjson.h"
 
 /* Chained registry mappings followed for one type at most. */
@@ -31,14 +32,6 @@ static const char *const hook_types[] = {"pre-create",  "pre-update",  "pre-dele
 					 "post-update", "post-delete", NULL};
 static const char *const restricted_actions[] = {"update", "replace", NULL};
 static const char *const strategies[] = {"overwrite", "merge", "deep_merge", NULL};
-
-static bool in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(s, *list) == 0)
-			return true;
-	return false;
-}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -238,11 +231,11 @@ static void check_option(struct ctx *c, json_t *obj, const char *key, const char
 	if (json_is_null(v))
 		return;
 	if (json_is_string(v)) {
-		ok = in_list(json_string_value(v), allowed);
+		ok = text_in(json_string_value(v), allowed);
 	} else if (json_is_array(v)) {
 		ok = true;
 		json_array_foreach (v, i, item)
-			if (!json_is_string(item) || !in_list(json_string_value(item), allowed)) {
+			if (!json_is_string(item) || !text_in(json_string_value(item), allowed)) {
 				ok = false;
 				bad = item;
 				break;
@@ -394,7 +387,7 @@ static void check_strategies(struct ctx *c, json_t *root)
 	}
 	tuple_text(strategies, types, sizeof(types));
 	json_object_foreach (m, k, v) {
-		if (json_is_string(v) && in_list(json_string_value(v), strategies))
+		if (json_is_string(v) && text_in(json_string_value(v), strategies))
 			continue;
 		py_text(v, text, sizeof(text));
 		join(sub, sizeof(sub), "parameter_merge_strategies", k);
@@ -412,7 +405,7 @@ int env_check(const struct doc *d, struct diags *dg)
 	const char *k;
 
 	json_object_foreach (root, k, v) {
-		if (!in_list(k, sections)) {
+		if (!text_in(k, sections)) {
 			DIAG_ERR_KEY(&c, root, k, NULL, "environment has wrong section \"%s\"", k);
 			continue;
 		}
@@ -698,7 +691,7 @@ static const char *strategy_of(json_t *in_file, json_t *fixed, const char *k)
 		s = json_string_value(json_object_get(fixed, k));
 	else
 		s = dflt;
-	return in_list(s, strategies) ? s : dflt;
+	return text_in(s, strategies) ? s : dflt;
 }
 
 /* Applies a file's parameters or parameter_defaults (nv, non-empty) to

@@ -248,28 +248,6 @@ static void py_replace(struct sbuf *b, const char *s, size_t n, const char *old,
 
 /* ---------------------------------------------------------------- Python values */
 
-/* type(v).__name__ */
-static const char *py_type(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		return "str";
-	case JSON_INTEGER:
-		return "int";
-	case JSON_REAL:
-		return "float";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "bool";
-	case JSON_ARRAY:
-		return "list";
-	case JSON_OBJECT:
-		return "dict";
-	default:
-		return "NoneType";
-	}
-}
-
 /* bool(v) */
 static bool py_truthy(const json_t *v)
 {
@@ -493,7 +471,7 @@ static json_t *fail_int(struct call *c, bool form, enum pyint r, const json_t *v
 	return fail(c, form,
 		    "int() argument must be a string, a bytes-like object or a real number, "
 		    "not '%s'",
-		    py_type(v));
+		    pyjson_type(v));
 }
 
 /* The items Python's unpacking (a, b = v) sees: a list's items, a
@@ -542,7 +520,7 @@ static json_t *unpack(struct call *c, const json_t *args, size_t n, const char *
 	json_t *items;
 
 	if (!json_is_array(args) && !json_is_string(args) && !json_is_object(args))
-		return fail(c, true, "cannot unpack non-iterable %s object", py_type(args));
+		return fail(c, true, "cannot unpack non-iterable %s object", pyjson_type(args));
 	if (!(items = py_items(args)))
 		return oom(c);
 	if (json_array_size(items) != n) {
@@ -879,7 +857,7 @@ static json_t *rep_subst(struct rep_ctx *x, const json_t *t, int depth)
 			if (!json_is_string(v)) {
 				sb_free(&cur);
 				return fail(x->c, false, "replace() argument 2 must be str, not %s",
-					    json_is_null(v) ? "None" : py_type(v));
+					    json_is_null(v) ? "None" : pyjson_type(v));
 			}
 			py_replace(&next, cur.p ? cur.p : "", cur.len, x->var[i], x->varlen[i],
 				   json_string_value(v), json_string_length(v));
@@ -1205,9 +1183,9 @@ static json_t *fn_str_split(struct call *c)
 	if (json_is_null(str))
 		return json_null();
 	if (!json_is_string(str))
-		return fail(c, false, "'%s' object has no attribute 'split'", py_type(str));
+		return fail(c, false, "'%s' object has no attribute 'split'", pyjson_type(str));
 	if (!json_is_null(delim) && !json_is_string(delim))
-		return fail(c, false, "must be str or None, not %s", py_type(delim));
+		return fail(c, false, "must be str or None, not %s", pyjson_type(delim));
 	if (json_is_string(delim) && json_string_length(delim) == 0)
 		return fail(c, false, "empty separator");
 	parts = py_split(json_string_value(str), json_string_length(str),
@@ -1256,7 +1234,7 @@ static json_t *fn_cfn_split(struct call *c)
 		r = fail(c, false, "Delimiter for Fn::Split must be string");
 	else if (!json_is_string(str))
 		r = fail(c, false, "String to split must be string; got <class '%s'>",
-			 py_type(str));
+			 pyjson_type(str));
 	else if (json_string_length(delim) == 0)
 		r = fail(c, false, "empty separator");
 	else if (!(r = py_split(json_string_value(str), json_string_length(str),
@@ -1292,7 +1270,7 @@ static json_t *fn_map_merge(struct call *c)
 			fail(c, false,
 			     "Incorrect arguments: Items to merge must be maps. %s is type <class "
 			     "'%s'> instead of a dict",
-			     rp, py_type(m));
+			     rp, pyjson_type(m));
 			free(rp);
 			json_decref(r);
 			r = NULL;
@@ -1388,7 +1366,7 @@ static json_t *fn_map_replace(struct call *c)
 
 		if (newk && !json_is_null(newk)) {
 			if (json_is_array(newk) || json_is_object(newk)) {
-				fail(c, false, "unhashable type: '%s'", py_type(newk));
+				fail(c, false, "unhashable type: '%s'", pyjson_type(newk));
 				goto out;
 			}
 			if (!key_text(newk, buf, sizeof(buf), &nk, &nklen)) {
@@ -1519,7 +1497,7 @@ static json_t *fn_contains(struct call *c)
 		return fail(c, false, "Second argument to \"contains\" should be a sequence.");
 	if (!json_is_string(v))
 		return fail(c, false, "'in <string>' requires string as left operand, not %s",
-			    py_type(v));
+			    pyjson_type(v));
 	return json_boolean(json_string_length(v) == 0 ||
 			    memmem(json_string_value(seq), json_string_length(seq),
 				   json_string_value(v), json_string_length(v)));

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "engine/eval.h"
 #include "engine/schema.h"
 
@@ -512,14 +513,6 @@ static bool satisfies(enum ptype t, enum ckind k, const json_t *c, const json_t 
 
 /* ---------------------------------------------------------------- schema */
 
-static bool in_list(const char *word, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(word, *list) == 0)
-			return true;
-	return false;
-}
-
 /* The constraint's own shape: bounds that are numbers, a modulo with a
  * usable step and offset, a list of allowed values, a pattern that
  * compiles. */
@@ -617,7 +610,7 @@ static void check_param(struct ctx *c, json_t *params, const char *name)
 		return;
 	}
 	json_object_foreach (p, k, v) {
-		if (!in_list(k, keys) || (strcmp(k, "tags") == 0 && c->v < HOT_2018_03_02)) {
+		if (!text_in(k, keys) || (strcmp(k, "tags") == 0 && c->v < HOT_2018_03_02)) {
 			DIAG_ERR_KEY(c, p, k, path, "Invalid key '%s' for parameter (%s)", k, name);
 		}
 	}

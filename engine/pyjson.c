@@ -526,3 +526,24 @@ char *pyjson_str(const json_t *v)
 		repr(&o, v, 0);
 	return finish(&o);
 }
+
+const char *pyjson_type(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return "str";
+	case JSON_INTEGER:
+		return "int";
+	case JSON_REAL:
+		return "float";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "bool";
+	case JSON_ARRAY:
+		return "list";
+	case JSON_OBJECT:
+		return "dict";
+	default:
+		return "NoneType";
+	}
+}

@@ -23,4 +23,8 @@ char *pyjson_str(const json_t *v);
  * out of memory. */
 char *pyjson_repr(const json_t *v);
 
+/* Python's type(v).__name__ for the value Heat would hold: str, int,
+ * float, bool, list, dict, NoneType. */
+const char *pyjson_type(const json_t *v);
+
 #endif

@@ -1826,31 +1826,39 @@ static void path_pop(struct chk *c, size_t len)
 	c->path[len] = '\0';
 }
 
-static void prop_err(struct chk *c, const struct at *a, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void prop_err(struct chk *c, const struct at *a, const char *fmt, ...)
+/* A finding at a: with the property's path and Heat's "Property error"
+ * prefix, or (a type's own rules) with neither, as Heat gives none. */
+static void verr(struct chk *c, const struct at *a, bool prop, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static void verr(struct chk *c, const struct at *a, bool prop, const char *fmt, va_list ap)
 {
 	char msg[1536];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	DIAG_ERR(c, a->obj, a->key, c->path, "Property error: %s", msg);
+	DIAG_ERR(c, a->obj, a->key, prop ? c->path : NULL, "%s%s", prop ? "Property error: " : "",
+		 msg);
 }
 
-/* A finding of a type's own rules: no path, as Heat gives none. */
+static void prop_err(struct chk *c, const struct at *a, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void prop_err(struct chk *c, const struct at *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(c, a, true, fmt, ap);
+	va_end(ap);
+}
+
 static void rule_err(struct chk *c, const struct at *a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void rule_err(struct chk *c, const struct at *a, const char *fmt, ...)
 {
-	char msg[1536];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	verr(c, a, false, fmt, ap);
 	va_end(ap);
-	DIAG_ERR(c, a->obj, a->key, NULL, "%s", msg);
 }
 
 /* The allowed values "{a,b}" of row r as the list Heat prints and

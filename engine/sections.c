@@ -5,35 +5,8 @@
 
 #include <string.h>
 
-/* Python's name for the type a value would have in Heat. */
-static const char *py_type(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "dict";
-	case JSON_ARRAY:
-		return "list";
-	case JSON_STRING:
-		return "str";
-	case JSON_INTEGER:
-		return "int";
-	case JSON_REAL:
-		return "float";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "bool";
-	default:
-		return "NoneType";
-	}
-}
-
-static bool in_list(const char *word, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(word, *list) == 0)
-			return true;
-	return false;
-}
+#include "common/text.h"
+#include "engine/pyjson.h"
 
 struct ctx {
 	const struct doc *d;
@@ -58,11 +31,11 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 	if (!json_is_object(r)) {
 		DIAG_ERR(c, resources, name, path,
 			 "Resources must contain Resource. Found a [<class '%s'>] instead",
-			 py_type(r));
+			 pyjson_type(r));
 		return;
 	}
 	json_object_foreach (r, k, v) {
-		if (!in_list(k, c->v >= HOT_2016_10_14 ? keys_2016 : keys_2013))
+		if (!text_in(k, c->v >= HOT_2016_10_14 ? keys_2016 : keys_2013))
 			DIAG_ERR_KEY(c, r, k, path,
 				     "\"%s\" is not a valid keyword inside a resource definition",
 				     k);
@@ -112,7 +85,7 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 		static const char *const lower[] = {"delete", "retain", "snapshot", NULL};
 		const char *p = json_string_value(v);
 
-		if (!in_list(p, upper) && !(c->v >= HOT_2016_10_14 && in_list(p, lower)))
+		if (!text_in(p, upper) && !(c->v >= HOT_2016_10_14 && text_in(p, lower)))
 			DIAG_ERR(c, r, "deletion_policy", path, "Invalid deletion policy \"%s\"",
 				 p);
 	} else if (v && !json_is_object(v) && !json_is_null(v)) {
@@ -140,7 +113,7 @@ static void check_output(struct ctx *c, json_t *outputs, const char *name)
 	snprintf(path, sizeof(path), "outputs.%s", name);
 	if (!json_is_object(o)) {
 		DIAG_ERR(c, outputs, name, path,
-			 "Output definitions must be a map. Found a %s instead", py_type(o));
+			 "Output definitions must be a map. Found a %s instead", pyjson_type(o));
 		return;
 	}
 	if (!json_object_get(o, "value"))
@@ -172,7 +145,7 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 	json_t *val;
 
 	json_object_foreach (root, k, val) {
-		if (!in_list(k, v >= HOT_2016_10_14 ? sections_2016 : sections_2013))
+		if (!text_in(k, v >= HOT_2016_10_14 ? sections_2016 : sections_2013))
 			DIAG_ERR_KEY(&c, root, k, NULL, "The template section is invalid: %s", k);
 	}
 	/* Any section may be null: it is then empty. */
@@ -184,7 +157,7 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 		DIAG_ERR(&c, root, "resources", "resources",
 			 "The resources section must be a map of names to resource definitions, "
 			 "found a %s",
-			 py_type(s));
+			 pyjson_type(s));
 	}
 	s = json_object_get(root, "outputs");
 	if (json_is_object(s)) {
@@ -194,21 +167,21 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 		DIAG_ERR(
 			&c, root, "outputs", "outputs",
 			"The outputs section must be a map of names to output definitions, found a %s",
-			py_type(s));
+			pyjson_type(s));
 	}
 	s = json_object_get(root, "parameters");
 	if (s && !json_is_object(s) && !json_is_null(s))
 		DIAG_ERR(&c, root, "parameters", "parameters",
 			 "The parameters section must be a map of names to parameter definitions, "
 			 "found a %s",
-			 py_type(s));
+			 pyjson_type(s));
 	s = json_object_get(root, "parameter_groups");
 	if (s && !json_is_array(s) && !json_is_null(s))
 		DIAG_ERR(&c, root, "parameter_groups", "parameter_groups",
-			 "The parameter_groups section must be a list, found a %s", py_type(s));
+			 "The parameter_groups section must be a list, found a %s", pyjson_type(s));
 	s = json_object_get(root, "conditions");
 	if (v >= HOT_2016_10_14 && s && !json_is_object(s) && !json_is_null(s))
 		DIAG_ERR(&c, root, "conditions", "conditions",
-			 "Condition definitions must be a map. Found a %s instead", py_type(s));
+			 "Condition definitions must be a map. Found a %s instead", pyjson_type(s));
 	return c.errors;
 }
