@@ -20,9 +20,8 @@ struct node {
 };
 
 struct graph {
-	struct node *nodes;
+	struct node *nodes; /* in name order: found by binary search */
 	int n;
-	json_t *index; /* name -> integer index */
 	int cycles;
 };
 
@@ -33,9 +32,19 @@ static int by_name(const void *a, const void *b)
 
 static int find(const struct graph *g, const char *name)
 {
-	json_t *i = json_object_get(g->index, name);
+	int lo = 0, hi = g->n;
 
-	return i ? (int)json_integer_value(i) : -1;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2, c = strcmp(name, g->nodes[mid].name);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
 }
 
 /* Appends an edge; duplicates go when the edges are sorted. */
@@ -172,21 +181,25 @@ static void depends_on(struct walk *w, int i)
 	w->from = i;
 	w->where_res = nd->name;
 	w->where_part = NULL;
+	/* An edge to a resource left out by its condition is dropped
+	 * silently, as Heat does. */
 	if (json_is_string(dep)) {
-		if (!disabled(w, json_string_value(dep)))
+		if (find(w->g, json_string_value(dep)) >= 0 || !disabled(w, json_string_value(dep)))
 			reference(w, nd->def, "depends_on", json_string_value(dep), at);
 	} else if (json_is_array(dep)) {
 		json_array_foreach (dep, k, item) {
+			int to;
+
 			if (!json_is_string(item))
 				continue; /* a shape error, reported by sections_check */
-			if (disabled(w, json_string_value(item)))
-				continue; /* Heat drops the edge silently */
-			if (find(w->g, json_string_value(item)) < 0)
+			if ((to = find(w->g, json_string_value(item))) >= 0) {
+				if (add_edge(nd, to) < 0)
+					w->oom = 1;
+			} else if (!disabled(w, json_string_value(item))) {
 				diag_add(w->dg, DIAG_ERROR, w->d, item, NULL, path_str(at, path),
 					 "The specified reference \"%s\" (in %s) is incorrect.",
 					 json_string_value(item), nd->name);
-			else if (add_edge(nd, find(w->g, json_string_value(item))) < 0)
-				w->oom = 1;
+			}
 		}
 	}
 }
@@ -203,13 +216,6 @@ static json_t *prop(const struct node *nd, const char *name)
 	return json_object_get(json_object_get(nd->def, "properties"), name);
 }
 
-static bool is_type(const struct node *nd, const char *type)
-{
-	const char *t = type_of(nd);
-
-	return t && strcmp(t, type) == 0;
-}
-
 /* An edge from i to every resource of type `type` whose property `key`
  * is written as net is (hot-spec §5.1: Heat compares the values). */
 static void implicit_on(struct walk *w, int i, const int *subnets, int ns, json_t *net)
@@ -222,6 +228,23 @@ static void implicit_on(struct walk *w, int i, const int *subnets, int ns, json_
 			w->oom = 1;
 }
 
+/* The network types the implicit rules concern. */
+enum net_kind { NK_OTHER, NK_SUBNET, NK_PORT, NK_SERVER, NK_ROUTER, NK_FIP };
+
+static enum net_kind net_kind(const struct node *nd)
+{
+	const char *t = type_of(nd);
+
+	if (!t || strncmp(t, "OS::N", 5) != 0) /* most resources: one compare */
+		return NK_OTHER;
+	return strcmp(t, "OS::Neutron::Subnet") == 0       ? NK_SUBNET
+	       : strcmp(t, "OS::Neutron::Port") == 0       ? NK_PORT
+	       : strcmp(t, "OS::Nova::Server") == 0        ? NK_SERVER
+	       : strcmp(t, "OS::Neutron::Router") == 0     ? NK_ROUTER
+	       : strcmp(t, "OS::Neutron::FloatingIP") == 0 ? NK_FIP
+							   : NK_OTHER;
+}
+
 /* Heat's add_dependencies rules for network resources: a port or server
  * waits for the subnets of its networks, a router with a gateway for the
  * subnets of the external network, a floating IP for the router that
@@ -229,40 +252,54 @@ static void implicit_on(struct walk *w, int i, const int *subnets, int ns, json_
 static void implicit(struct walk *w)
 {
 	int *subnets = malloc(((size_t)w->g->n + 1) * sizeof(int)), ns = 0;
+	int *routers = malloc(((size_t)w->g->n + 1) * sizeof(int)), nr = 0;
+	unsigned char *kind = malloc((size_t)w->g->n + 1);
 
-	if (!subnets) {
+	if (!subnets || !routers || !kind) {
 		w->oom = 1;
-		return;
+		goto out;
 	}
-	for (int i = 0; i < w->g->n; i++)
-		if (is_type(&w->g->nodes[i], "OS::Neutron::Subnet"))
+	for (int i = 0; i < w->g->n; i++) {
+		kind[i] = (unsigned char)net_kind(&w->g->nodes[i]);
+		if (kind[i] == NK_SUBNET)
 			subnets[ns++] = i;
+		else if (kind[i] == NK_ROUTER)
+			routers[nr++] = i;
+	}
 	for (int i = 0; i < w->g->n; i++) {
 		struct node *nd = &w->g->nodes[i];
 		json_t *x, *gw;
 		size_t k;
 
-		if (is_type(nd, "OS::Neutron::Port")) {
+		switch (kind[i]) {
+		case NK_PORT:
 			implicit_on(w, i, subnets, ns, prop(nd, "network"));
-		} else if (is_type(nd, "OS::Nova::Server")) {
+			break;
+		case NK_SERVER:
 			json_array_foreach (prop(nd, "networks"), k, x)
 				implicit_on(w, i, subnets, ns, json_object_get(x, "network"));
-		} else if (is_type(nd, "OS::Neutron::Router")) {
+			break;
+		case NK_ROUTER:
 			implicit_on(w, i, subnets, ns,
 				    json_object_get(prop(nd, "external_gateway_info"), "network"));
-		} else if (is_type(nd, "OS::Neutron::FloatingIP") &&
-			   (x = prop(nd, "floating_network"))) {
-			for (int j = 0; j < w->g->n; j++) {
-				struct node *r = &w->g->nodes[j];
-
-				gw = json_object_get(prop(r, "external_gateway_info"), "network");
-				if (is_type(r, "OS::Neutron::Router") && json_equal(gw, x) &&
-				    add_edge(nd, j) < 0)
+			break;
+		case NK_FIP:
+			if (!(x = prop(nd, "floating_network")))
+				break;
+			for (int j = 0; j < nr; j++) {
+				gw = json_object_get(prop(&w->g->nodes[routers[j]],
+							  "external_gateway_info"),
+						     "network");
+				if (json_equal(gw, x) && add_edge(nd, routers[j]) < 0)
 					w->oom = 1;
 			}
+			break;
 		}
 	}
+out:
 	free(subnets);
+	free(routers);
+	free(kind);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -321,38 +358,33 @@ out:
 
 int graph_batches(const struct graph *g, int *batch)
 {
-	int *waiting = calloc((size_t)g->n + 1, sizeof(int)), *queue = NULL, *next = NULL;
-	int **users = NULL, *nusers = NULL, placed = 0, nb = 0, qn = 0;
+	size_t n = (size_t)g->n + 1, edges = 0;
+	int *waiting = calloc(n, sizeof(int)), *first = calloc(n + 1, sizeof(int));
+	int *queue = malloc(n * sizeof(int)), *next = malloc(n * sizeof(int)), *users;
+	int placed = 0, nb = 0, qn = 0;
 
-	for (int i = 0; i < g->n; i++)
+	for (int i = 0; i < g->n; i++) {
 		batch[i] = -1;
-	/* Reverse edges: who requires each resource. */
-	users = calloc((size_t)g->n + 1, sizeof(*users));
-	nusers = calloc((size_t)g->n + 1, sizeof(int));
-	queue = malloc(((size_t)g->n + 1) * sizeof(int));
-	next = malloc(((size_t)g->n + 1) * sizeof(int));
-	if (!waiting || !users || !nusers || !queue || !next) {
+		edges += (size_t)g->nodes[i].ndeps;
+	}
+	users = malloc((edges + 1) * sizeof(int));
+	if (!waiting || !first || !queue || !next || !users) {
 		nb = -2;
 		goto out;
 	}
+	/* Reverse edges, who requires each resource: users[first[r] ..
+	 * first[r + 1]) for resource r.  Counts, sums to the slices' ends,
+	 * then each slice filled from its end back to its start. */
 	for (int i = 0; i < g->n; i++) {
 		waiting[i] = g->nodes[i].ndeps;
 		for (int k = 0; k < g->nodes[i].ndeps; k++)
-			nusers[g->nodes[i].deps[k]]++;
+			first[g->nodes[i].deps[k]]++;
 	}
-	for (int i = 0; i < g->n; i++) {
-		users[i] = malloc(((size_t)nusers[i] + 1) * sizeof(int));
-		if (!users[i]) {
-			nb = -2;
-			goto out;
-		}
-		nusers[i] = 0;
-	}
-	for (int i = 0; i < g->n; i++)
-		for (int k = 0; k < g->nodes[i].ndeps; k++) {
-			int dep = g->nodes[i].deps[k];
-			users[dep][nusers[dep]++] = i;
-		}
+	for (int i = 1; i <= g->n; i++)
+		first[i] += first[i - 1];
+	for (int i = g->n - 1; i >= 0; i--)
+		for (int k = 0; k < g->nodes[i].ndeps; k++)
+			users[--first[g->nodes[i].deps[k]]] = i;
 	for (int i = 0; i < g->n; i++)
 		if (waiting[i] == 0)
 			queue[qn++] = i;
@@ -364,9 +396,9 @@ int graph_batches(const struct graph *g, int *batch)
 
 			batch[r] = nb;
 			placed++;
-			for (int k = 0; k < nusers[r]; k++)
-				if (--waiting[users[r][k]] == 0)
-					next[nn++] = users[r][k];
+			for (int k = first[r]; k < first[r + 1]; k++)
+				if (--waiting[users[k]] == 0)
+					next[nn++] = users[k];
 		}
 		nb++;
 		memcpy(queue, next, (size_t)nn * sizeof(int));
@@ -375,11 +407,8 @@ int graph_batches(const struct graph *g, int *batch)
 	if (placed < g->n)
 		nb = -1;
 out:
-	if (users)
-		for (int i = 0; i < g->n; i++)
-			free(users[i]);
 	free(users);
-	free(nusers);
+	free(first);
 	free(waiting);
 	free(queue);
 	free(next);
@@ -400,7 +429,7 @@ struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct d
 	const char *name;
 	int *batch = NULL;
 
-	if (!g || !(g->index = json_object()))
+	if (!g)
 		goto fail;
 	w.g = g;
 	if (json_is_object(resources)) {
@@ -418,18 +447,18 @@ struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct d
 	}
 	if (g->n > 1)
 		qsort(g->nodes, (size_t)g->n, sizeof(*g->nodes), by_name);
-	for (int i = 0; i < g->n; i++)
-		if (json_object_set_new(g->index, g->nodes[i].name, json_integer(i)) < 0)
-			goto fail;
 	for (int i = 0; i < g->n; i++) {
 		json_t *refs = o && o->refs ? json_object_get(o->refs, g->nodes[i].name) : NULL;
 		const char *ref;
 		json_t *x;
 
 		if (o && o->refs) { /* what evaluation found, errors reported */
-			json_object_foreach (refs, ref, x)
-				if (find(g, ref) >= 0 && add_edge(&g->nodes[i], find(g, ref)) < 0)
+			json_object_foreach (refs, ref, x) {
+				int to = find(g, ref);
+
+				if (to >= 0 && add_edge(&g->nodes[i], to) < 0)
 					w.oom = 1;
+			}
 		} else {
 			walk_part(&w, i, "properties", "Properties");
 			walk_part(&w, i, "metadata", "Metadata");
@@ -490,7 +519,6 @@ void graph_free(struct graph **pg)
 	for (int i = 0; i < g->n; i++)
 		free(g->nodes[i].deps);
 	free(g->nodes);
-	json_decref(g->index);
 	free(g);
 	*pg = NULL;
 }

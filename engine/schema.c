@@ -2423,6 +2423,7 @@ int rtype_check_props_at(const struct rtype *t, const struct doc *d, json_t *raw
 	struct at top = {raw, NULL, true};
 	json_t *empty = NULL;
 	const char *name, *end;
+	char buf[2048];
 	size_t plen;
 
 	if (!t || (t->flags & RT_ANY_PROPS) || resolved == eval_unknown())
@@ -2434,7 +2435,7 @@ int rtype_check_props_at(const struct rtype *t, const struct doc *d, json_t *raw
 	path = path ? path : "";
 	plen = strlen(path);
 	c.cap = plen + 1024;
-	c.path = malloc(c.cap);
+	c.path = c.cap <= sizeof(buf) ? buf : malloc(c.cap);
 	if (!c.path)
 		goto out;
 	memcpy(c.path, path, plen + 1);
@@ -2449,7 +2450,8 @@ int rtype_check_props_at(const struct rtype *t, const struct doc *d, json_t *raw
 	if (t->rule && !c.errors && !eval_tainted(resolved))
 		t->rule(&c, resolved, &top);
 out:
-	free(c.path);
+	if (c.path != buf)
+		free(c.path);
 	json_decref(empty);
 	return c.errors;
 }

@@ -15,7 +15,7 @@ struct ctx {
 	int errors;
 };
 
-static void check_resource(struct ctx *c, json_t *resources, const char *name)
+static void check_resource(struct ctx *c, json_t *resources, const char *name, json_t *r)
 {
 	static const char *const keys_2013[] = {
 		"type",          "properties",  "metadata", "depends_on", "deletion_policy",
@@ -23,7 +23,9 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 	static const char *const keys_2016[] = {
 		"type",          "properties",  "metadata",    "depends_on", "deletion_policy",
 		"update_policy", "description", "external_id", "condition",  NULL};
-	json_t *r = json_object_get(resources, name), *v;
+	/* the keywords' values, gathered on the one walk over the keys */
+	json_t *type = NULL, *props = NULL, *md = NULL, *upd = NULL, *desc = NULL, *deps = NULL,
+	       *del = NULL, *ext = NULL, *cond = NULL, *v;
 	char path[512];
 	const char *k;
 
@@ -35,34 +37,47 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 		return;
 	}
 	json_object_foreach (r, k, v) {
+		json_t **slot = strcmp(k, "type") == 0              ? &type
+				: strcmp(k, "properties") == 0      ? &props
+				: strcmp(k, "metadata") == 0        ? &md
+				: strcmp(k, "depends_on") == 0      ? &deps
+				: strcmp(k, "deletion_policy") == 0 ? &del
+				: strcmp(k, "update_policy") == 0   ? &upd
+				: strcmp(k, "description") == 0    ? &desc
+				: strcmp(k, "external_id") == 0     ? &ext
+				: strcmp(k, "condition") == 0       ? &cond
+								    : NULL;
+
 		if (!text_in(k, c->v >= HOT_2016_10_14 ? keys_2016 : keys_2013))
 			DIAG_ERR_KEY(c, r, k, path,
 				     "\"%s\" is not a valid keyword inside a resource definition",
 				     k);
+		if (slot)
+			*slot = v;
 	}
-	v = json_object_get(r, "type");
+	v = type;
 	if (!v)
 		DIAG_ERR_KEY(c, resources, name, path, "Each resource must contain a type key.");
 	else if (!json_is_string(v))
 		DIAG_ERR(c, r, "type", path, "Resource %s type type must be string", name);
 
-	v = json_object_get(r, "properties");
+	v = props;
 	if (v && !json_is_object(v) && !json_is_null(v))
 		DIAG_ERR(c, r, "properties", path, "Resource %s properties type must be object",
 			 name);
-	v = json_object_get(r, "metadata");
+	v = md;
 	if (v && !json_is_object(v) && !json_is_null(v))
 		DIAG_ERR(c, r, "metadata", path, "Resource %s metadata type must be object", name);
-	v = json_object_get(r, "update_policy");
+	v = upd;
 	if (v && !json_is_object(v) && !json_is_null(v))
 		DIAG_ERR(c, r, "update_policy", path,
 			 "Resource %s update_policy type must be object", name);
-	v = json_object_get(r, "description");
+	v = desc;
 	if (v && !json_is_string(v))
 		DIAG_ERR(c, r, "description", path, "Resource %s description type must be string",
 			 name);
 
-	v = json_object_get(r, "depends_on");
+	v = deps;
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *item;
@@ -79,7 +94,7 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 			 "Resource %s depends_on type must be list or string", name);
 	}
 
-	v = json_object_get(r, "deletion_policy");
+	v = del;
 	if (json_is_string(v)) {
 		static const char *const upper[] = {"Delete", "Retain", "Snapshot", NULL};
 		static const char *const lower[] = {"delete", "retain", "snapshot", NULL};
@@ -92,11 +107,11 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name)
 		DIAG_ERR(c, r, "deletion_policy", path,
 			 "Resource %s deletion_policy type must be string", name);
 	}
-	v = json_object_get(r, "external_id");
+	v = ext;
 	if (v && !json_is_string(v) && !json_is_object(v) && !json_is_null(v))
 		DIAG_ERR(c, r, "external_id", path, "Resource %s external_id type must be string",
 			 name);
-	v = json_object_get(r, "condition");
+	v = cond;
 	if (v && !json_is_string(v) && !json_is_boolean(v) && !json_is_object(v) &&
 	    !json_is_null(v))
 		DIAG_ERR(c, r, "condition", path,
@@ -152,7 +167,7 @@ int sections_check(const struct doc *d, enum hot_version v, struct diags *dg)
 	s = json_object_get(root, "resources");
 	if (json_is_object(s)) {
 		json_object_foreach (s, k, val)
-			check_resource(&c, s, k);
+			check_resource(&c, s, k, val);
 	} else if (s && !json_is_null(s)) {
 		DIAG_ERR(&c, root, "resources", "resources",
 			 "The resources section must be a map of names to resource definitions, "

@@ -507,7 +507,7 @@ static void resource(struct level *l, const char *res, json_t *def)
 static void resolve_types(struct level *l, json_t *resources)
 {
 	const char *res;
-	json_t *def;
+	json_t *def, *last = NULL; /* resources of one type share its string */
 	char err[512], path[512];
 
 	json_object_foreach (resources, res, def) {
@@ -522,7 +522,11 @@ static void resolve_types(struct level *l, json_t *resources)
 			diag_add(l->b->dg, DIAG_ERROR, l->d, def, "type", path, "%s", err);
 			continue; /* path: resources.NAME, as Heat names the resource */
 		}
-		json_object_set_new(l->types, res, json_string(impl));
+		if (!last || strcmp(json_string_value(last), impl) != 0)
+			last = json_string(impl);
+		else
+			json_incref(last);
+		json_object_set_new(l->types, res, last);
 		if (!rtype_is_builtin(impl)) {
 			struct doc *cd = child_doc(l, def, res, impl, path);
 			struct doc **docs =
@@ -548,28 +552,33 @@ static void resolve_types(struct level *l, json_t *resources)
 static void record_graph(struct level *l, struct graph *g)
 {
 	int n = graph_count(g), *batch = malloc(((size_t)n + 1) * sizeof(int)), nb;
+	json_t **name = calloc((size_t)n + 1, sizeof(*name)); /* one string each, shared */
 	json_t *requires = json_object(), *batches = json_array();
 
-	for (int i = 0; i < n; i++) {
+	nb = batch && name ? graph_batches(g, batch) : -2;
+	for (int i = 0; name && i < n; i++)
+		name[i] = json_string(graph_name(g, i));
+	for (int i = 0; name && i < n; i++) {
 		const int *deps;
 		int nd = graph_requires(g, i, &deps);
 		json_t *names = json_array();
 
 		for (int k = 0; k < nd; k++)
-			json_array_append_new(names, json_string(graph_name(g, deps[k])));
+			json_array_append(names, name[deps[k]]);
 		json_object_set_new(requires, graph_name(g, i), names);
 	}
-	nb = batch ? graph_batches(g, batch) : -2;
 	for (int k = 0; k < nb; k++)
 		json_array_append_new(batches, json_array());
 	for (int i = 0; nb > 0 && i < n; i++)
-		json_array_append_new(json_array_get(batches, (size_t)batch[i]),
-				      json_string(graph_name(g, i)));
+		json_array_append(json_array_get(batches, (size_t)batch[i]), name[i]);
 	json_object_set_new(l->out, "requires", requires);
 	if (nb >= 0)
 		json_object_set_new(l->out, "batches", batches);
 	else
 		json_decref(batches);
+	for (int i = 0; name && i < n; i++)
+		json_decref(name[i]);
+	free(name);
 	free(batch);
 }
 
