@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "engine/fnlib.h"
 #include "engine/conditions.h"
 #include "engine/functions.h"
+#include "engine/graph.h"
 #include "engine/path.h"
 
 static json_t *unknown;
@@ -85,9 +87,19 @@ static int fail(struct eval_ctx *c, json_t *node, const char *fname, const struc
 }
 
 /* An argument evaluated: an omitted value is null there. */
-static int arg_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t **out)
+/* A function's arguments.  whole: the function uses them only when
+ * nothing in them is unknown, so a container holding an unknown is
+ * itself made unknown instead of being built (its children are still
+ * walked, for their findings and references). */
+static int arg_value(struct eval_ctx *c, json_t *node, const struct path *path, bool whole,
+		     json_t **out)
 {
-	int r = eval_value(c, node, path, out);
+	bool was = c->whole;
+	int r;
+
+	c->whole = whole;
+	r = eval_value(c, node, path, out);
+	c->whole = was;
 
 	if (r == 1) {
 		*out = json_null();
@@ -139,8 +151,9 @@ static int reference(struct eval_ctx *c, json_t *node, const char *fname, const 
 		return fail(c, node, fname, path, !c->in_output,
 			    "The specified reference \"%s\" (in %s) is incorrect.", name, where);
 	}
-	if (c->refs)
-		json_object_set(c->refs, name, json_true());
+	if (c->refs && c->where_res) /* names that live as long as the template */
+		graph_refs_add(c->refs, c->where_res,
+			       json_object_iter_key(json_object_iter_at(c->resources, name)));
 	return 0;
 }
 
@@ -402,6 +415,17 @@ static size_t cost(const json_t *v)
 	return 8;
 }
 
+/* The functions that read the stack (parameters, resources, files) and
+ * look into their arguments themselves; the others are pure (fnlib). */
+static bool context_fn(const char *fname)
+{
+	static const char *const names[] = {"get_param", "get_resource",       "Ref",
+					    "get_attr",  "get_file",           "resource_facade",
+					    "Fn::GetAZs", "Fn::ResourceFacade", NULL};
+
+	return text_in(fname, names);
+}
+
 static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg,
 		const struct path *path, json_t **out)
 {
@@ -414,7 +438,7 @@ static int call(struct eval_ctx *c, json_t *node, const char *fname, json_t *arg
 		return if_fn(c, node, arg, sub, out);
 	if (strcmp(fname, "yaql") == 0)
 		return -1; /* refused by fn_check_key */
-	if (arg_value(c, arg, sub, &args) < 0)
+	if (arg_value(c, arg, sub, !context_fn(fname), &args) < 0)
 		return -1;
 	if (strcmp(fname, "get_param") == 0) {
 		r = get_param(c, node, args, sub, out);
@@ -474,6 +498,7 @@ int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t
 	json_t *child, *v, *res;
 	size_t i;
 	int since, bad = 0;
+	bool collapsed = false; /* whole arguments holding an unknown */
 
 	*out = NULL;
 	if (json_is_object(node) && json_object_size(node) == 1) {
@@ -505,6 +530,15 @@ int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t
 			child = json_object_iter_value(it);
 			switch (eval_value(c, child, PATH_KEY(path, k), &v)) {
 			case 0:
+				if (c->whole && v == eval_unknown() && !collapsed) {
+					collapsed = true;
+					json_decref(res);
+					res = json_incref(v);
+				}
+				if (collapsed) {
+					json_decref(v);
+					break;
+				}
 				if (!res && v != child) {
 					res = json_object();
 					for (void *j = json_object_iter(node); j != it;
@@ -518,7 +552,7 @@ int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t
 					json_decref(v);
 				break;
 			case 1:
-				if (!res) {
+				if (!res && !collapsed) {
 					res = json_object();
 					for (void *j = json_object_iter(node); j != it;
 					     j = json_object_iter_next(node, j))
@@ -538,6 +572,15 @@ int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t
 		json_array_foreach (node, i, child) {
 			switch (eval_value(c, child, PATH_IDX(path, i), &v)) {
 			case 0:
+				if (c->whole && v == eval_unknown() && !collapsed) {
+					collapsed = true;
+					json_decref(res);
+					res = json_incref(v);
+				}
+				if (collapsed) {
+					json_decref(v);
+					break;
+				}
 				if (!res && v != child) {
 					res = json_array();
 					for (size_t j = 0; j < i; j++)
@@ -549,7 +592,7 @@ int eval_value(struct eval_ctx *c, json_t *node, const struct path *path, json_t
 					json_decref(v);
 				break;
 			case 1:
-				if (!res) {
+				if (!res && !collapsed) {
 					res = json_array();
 					for (size_t j = 0; j < i; j++)
 						json_array_append(res, json_array_get(node, j));
@@ -609,7 +652,7 @@ static int cond_fn(struct eval_ctx *c, json_t *node, const char *fname, json_t *
 	}
 	if (strcmp(fname, "equals") == 0 || strcmp(fname, "contains") == 0 ||
 	    strcmp(fname, "get_param") == 0) {
-		if (arg_value(c, arg, sub, &args) < 0)
+		if (arg_value(c, arg, sub, fname[0] != 'g', &args) < 0)
 			return -1;
 		if (fname[0] == 'g') {
 			json_t *v = NULL;

@@ -19,6 +19,8 @@
 #include "engine/path.h"
 #include "engine/version.h"
 
+struct graph_refs; /* engine/graph.h */
+
 /* The value that stands for "known only at create time".  Borrowed,
  * shared, never freed. */
 json_t *eval_unknown(void);
@@ -58,13 +60,14 @@ struct eval_ctx {
 	/* Heat's "(in a.Properties.x)" for reference errors: where_res,
 	 * where_part and where_key joined by dots, as far as they are set. */
 	const char *where_res, *where_part, *where_key;
-	/* Resources referenced so far (name → true), for dependencies;
-	 * may be NULL. */
-	json_t *refs;
+	/* Where the references found so far go (from where_res), for
+	 * dependencies; may be NULL. */
+	struct graph_refs *refs;
 	/* What function results added up to (bytes of text, items), shared
 	 * by a whole stack tree: evaluation stops at EVAL_BUDGET. */
 	size_t *spent;
-	int depth; /* of conditions being evaluated */
+	int depth;  /* of conditions being evaluated */
+	bool whole; /* internal: see arg_value */
 	int errors;
 };
 

@@ -425,7 +425,7 @@ struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct d
 {
 	struct graph *g = calloc(1, sizeof(*g));
 	json_t *resources = json_object_get(doc_root(d), "resources"), *def, *outputs;
-	struct walk w = {.d = d, .v = v, .dg = dg, .o = o};
+	struct walk w = {.d = d, .v = v, .dg = dg, .o = o, .oom = o && o->refs && o->refs->oom};
 	const char *name;
 	int *batch = NULL;
 
@@ -447,19 +447,14 @@ struct graph *graph_build_with(const struct doc *d, enum hot_version v, struct d
 	}
 	if (g->n > 1)
 		qsort(g->nodes, (size_t)g->n, sizeof(*g->nodes), by_name);
+	for (size_t k = 0; o && o->refs && k < o->refs->n; k++) {
+		int from = find(g, o->refs->v[k].from), to = find(g, o->refs->v[k].to);
+
+		if (from >= 0 && to >= 0 && add_edge(&g->nodes[from], to) < 0)
+			w.oom = 1;
+	}
 	for (int i = 0; i < g->n; i++) {
-		json_t *refs = o && o->refs ? json_object_get(o->refs, g->nodes[i].name) : NULL;
-		const char *ref;
-		json_t *x;
-
-		if (o && o->refs) { /* what evaluation found, errors reported */
-			json_object_foreach (refs, ref, x) {
-				int to = find(g, ref);
-
-				if (to >= 0 && add_edge(&g->nodes[i], to) < 0)
-					w.oom = 1;
-			}
-		} else {
+		if (!o || !o->refs) {
 			walk_part(&w, i, "properties", "Properties");
 			walk_part(&w, i, "metadata", "Metadata");
 		}
@@ -508,6 +503,28 @@ fail:
 	free(batch);
 	graph_free(&g);
 	return NULL;
+}
+
+void graph_refs_add(struct graph_refs *r, const char *from, const char *to)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct graph_ref *v = realloc(r->v, cap * sizeof(*v));
+
+		if (!v) {
+			r->oom = true;
+			return;
+		}
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = (struct graph_ref){from, to};
+}
+
+void graph_refs_free(struct graph_refs *r)
+{
+	free(r->v);
+	*r = (struct graph_refs){0};
 }
 
 void graph_free(struct graph **pg)

@@ -9,6 +9,8 @@
 #ifndef HEARTH_GRAPH_H
 #define HEARTH_GRAPH_H
 
+#include <stdbool.h>
+
 #include "engine/diag.h"
 #include "engine/load.h"
 #include "engine/version.h"
@@ -21,17 +23,29 @@ struct graph;
  * only when the output is read).  NULL only when out of memory. */
 struct graph *graph_build(const struct doc *d, enum hot_version v, struct diags *dg);
 
+/* A reference evaluation found: resource `from`'s properties or metadata
+ * name resource `to` (both borrowed from the template). */
+struct graph_ref {
+	const char *from, *to;
+};
+struct graph_refs {
+	struct graph_ref *v;
+	size_t n, cap;
+	bool oom;
+};
+void graph_refs_add(struct graph_refs *r, const char *from, const char *to);
+void graph_refs_free(struct graph_refs *r);
+
 /* With conditions decided: resources not in enabled (name → true) are
  * left out (references to them are errors, depends_on on them is
  * dropped, as in Heat) and outputs not in outputs_enabled are not
  * walked.  NULL members mean all.  Without refs, references inside `if`
  * make no edges (which branch counts is known only to evaluation). */
 struct graph_opts {
-	/* When set: name → {name: true} of the resources each resource's
-	 * properties and metadata refer to, as evaluation found them (and
-	 * reported the unknown ones); those parts and the outputs are then
-	 * not walked again. */
-	json_t *refs;
+	/* When set: the references of resources' properties and metadata as
+	 * evaluation found them (and reported the unknown ones); those parts
+	 * and the outputs are then not walked again. */
+	const struct graph_refs *refs;
 	json_t *enabled;
 	json_t *outputs_enabled;
 };

@@ -446,7 +446,7 @@ static void resource(struct level *l, const char *res, json_t *def)
 	for (const char *const *p =
 		     (const char *const[]){"deletion_policy", "update_policy", "external_id", NULL};
 	     *p; p++) {
-		json_t *refs = l->ec.refs;
+		struct graph_refs *refs = l->ec.refs;
 
 		if (!(x = json_object_get(def, *p)))
 			continue;
@@ -634,7 +634,7 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 			  .attrs = attrs,
 			  .depth = depth};
 	struct graph_opts go = {0};
-	json_t *refs;
+	struct graph_refs refs = {0};
 	struct graph *g;
 	const char *k;
 	int v = version_detect(d, b->dg);
@@ -728,23 +728,22 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 	/* Evaluation finds each resource's references (in the branches
 	 * conditions take); the graph adds depends_on and Heat's implicit
 	 * rules. */
-	refs = json_object();
 	if (resources) {
 		resolve_types(&l, resources);
+		l.ec.refs = &refs;
 		json_object_foreach (resources, k, def)
-			if (json_object_get(enabled, k)) {
-				l.ec.refs = json_object();
+			if (json_object_get(enabled, k))
 				resource(&l, k, def);
-				json_object_set_new(refs, k, l.ec.refs);
-			}
 		l.ec.refs = NULL;
 	}
-	go = (struct graph_opts){refs, enabled, out_enabled};
+	go = (struct graph_opts){&refs, enabled, out_enabled};
+	if (json_object_size(enabled) == json_object_size(resources))
+		go.enabled = NULL; /* all of them: nothing to look up */
 	g = graph_build_with(d, l.v, b->dg, &go);
 	if (g)
 		record_graph(&l, g);
 	graph_free(&g);
-	json_decref(refs);
+	graph_refs_free(&refs);
 	if (outs)
 		outputs(&l, outs, out_enabled);
 	/* What evaluation did not walk: resources and outputs left out by
