@@ -36,10 +36,13 @@ struct doc {
 	json_t *root;
 	struct mark_slot *slots;
 	size_t nslots, used; /* nslots is a power of two */
-	/* A JSON template's marks are found only when first asked for (most
-	 * templates are valid and never ask): its text waits here. */
+	/* Marks are indexed only when first asked for (most templates are
+	 * valid and never ask): a JSON template's text waits here, and a
+	 * YAML template's marks in the order the parser wrote them. */
 	char *json_text;
 	size_t json_len;
+	struct mark_slot *log;
+	size_t nlog, caplog;
 	int max_depth;
 	pthread_mutex_t lock;
 };
@@ -93,7 +96,7 @@ static int slot_grow(struct doc *d)
 
 /* Records where node, or the key of object node whose jansson copy is key,
  * was written. */
-static int mark_put(struct doc *d, const void *node, const void *key, const yaml_mark_t *ym)
+static int mark_set(struct doc *d, const void *node, const void *key, struct mark m)
 {
 	struct mark_slot *s;
 
@@ -105,8 +108,25 @@ static int mark_put(struct doc *d, const void *node, const void *key, const yaml
 		s->key = key;
 		d->used++;
 	}
-	s->m.line = (unsigned)ym->line + 1;
-	s->m.col = (unsigned)ym->column + 1;
+	s->m = m;
+	return 0;
+}
+
+/* The parser's marks go to the log, in order (a later mark of the same
+ * node wins when they are indexed). */
+static int mark_put(struct doc *d, const void *node, const void *key, const yaml_mark_t *ym)
+{
+	if (d->nlog == d->caplog) {
+		size_t cap = d->caplog ? d->caplog * 2 : 1024;
+		struct mark_slot *log = realloc(d->log, cap * sizeof(*log));
+
+		if (!log)
+			return -1;
+		d->log = log;
+		d->caplog = cap;
+	}
+	d->log[d->nlog++] = (struct mark_slot){
+		node, key, {(unsigned)ym->line + 1, (unsigned)ym->column + 1}};
 	return 0;
 }
 
@@ -124,8 +144,7 @@ bool doc_mark(const struct doc *d, const json_t *node, struct mark *m)
 {
 	const struct mark_slot *s;
 
-	if (d->json_text)
-		marks_ready(d);
+	marks_ready(d);
 	s = slot_find(d, node, NULL);
 
 	if (!s || !s->node)
@@ -139,8 +158,7 @@ bool doc_key_mark(const struct doc *d, const json_t *obj, const char *key, struc
 	const void *k = key_ref(obj, key);
 	const struct mark_slot *s;
 
-	if (d->json_text)
-		marks_ready(d);
+	marks_ready(d);
 	s = k ? slot_find(d, obj, k) : NULL;
 
 	if (!s || !s->node)
@@ -166,6 +184,7 @@ void doc_free(struct doc **pd)
 	if (!d)
 		return;
 	free(d->slots);
+	free(d->log);
 	free(d->json_text);
 	json_decref(d->root);
 	free(d->name);
@@ -906,14 +925,13 @@ static long js_string(struct jscan *s, char *buf, size_t size)
 
 static int jscan_value(struct jscan *s, json_t *node, int depth, int max_depth, struct herr *e)
 {
-	yaml_mark_t ym;
+	struct mark at;
 	char c;
 
 	js_ws(s);
 	if (s->p >= s->end)
 		return 0;
-	ym.line = s->line - 1;
-	ym.column = s->col - 1;
+	at = (struct mark){s->line, s->col};
 	c = *s->p;
 	if ((c == '{' || c == '[') && depth >= max_depth) {
 		herr_set(e, HERR_TOO_BIG, "%s:%u:%u: nested more than %d levels deep", s->d->name,
@@ -921,7 +939,7 @@ static int jscan_value(struct jscan *s, json_t *node, int depth, int max_depth, 
 		return -1;
 	}
 	if (node && !json_is_boolean(node) && !json_is_null(node) &&
-	    mark_put(s->d, node, NULL, &ym) < 0)
+	    mark_set(s->d, node, NULL, at) < 0)
 		goto nomem;
 	if (c == '{') {
 		if (node && !json_is_object(node))
@@ -930,7 +948,7 @@ static int jscan_value(struct jscan *s, json_t *node, int depth, int max_depth, 
 		for (js_ws(s); s->p < s->end && *s->p != '}'; js_ws(s)) {
 			const char *before = s->p;
 			char key[1024];
-			yaml_mark_t km = {0, s->line - 1, s->col - 1};
+			struct mark km = {s->line, s->col};
 			long n = js_string(s, key, sizeof(key));
 			json_t *child = NULL;
 
@@ -938,7 +956,7 @@ static int jscan_value(struct jscan *s, json_t *node, int depth, int max_depth, 
 				void *it = json_object_iter_at(node, key);
 
 				child = json_object_iter_value(it);
-				if (it && mark_put(s->d, node, json_object_iter_key(it), &km) < 0)
+				if (it && mark_set(s->d, node, json_object_iter_key(it), km) < 0)
 					goto nomem;
 			}
 			js_ws(s);
@@ -985,12 +1003,24 @@ nomem:
 	return -1;
 }
 
-/* Scans a JSON template's text for its marks, once, on first use. */
+/* Indexes the marks, once, on first use: the YAML parser's log, or a
+ * scan of a JSON template's text. */
 static void marks_ready(const struct doc *cd)
 {
 	struct doc *d = (struct doc *)cd;
 
 	pthread_mutex_lock(&d->lock);
+	if (d->log) {
+		while (d->nslots * 3 < d->nlog * 4)
+			if (slot_grow(d) < 0)
+				break;
+		for (size_t i = 0; i < d->nlog; i++)
+			if (mark_set(d, d->log[i].node, d->log[i].key, d->log[i].m) < 0)
+				break;
+		free(d->log);
+		d->log = NULL;
+		d->nlog = d->caplog = 0;
+	}
 	if (d->json_text) {
 		struct jscan js = {.p = d->json_text,
 				   .end = d->json_text + d->json_len,
@@ -1091,11 +1121,6 @@ static struct doc *load(const char *name, const char *text, size_t len,
 		}
 	}
 	if (!parsed) {
-		/* About one mark per 8 bytes of text: size the table once
-		 * instead of rehashing as it fills. */
-		while (d->nslots * 3 < len / 8 * 4)
-			if (slot_grow(d) < 0)
-				goto nomem;
 		if (build_document(&b, text, len) < 0)
 			goto fail;
 	}
