@@ -419,8 +419,8 @@ static size_t cost(const json_t *v)
  * look into their arguments themselves; the others are pure (fnlib). */
 static bool context_fn(const char *fname)
 {
-	static const char *const names[] = {"get_param", "get_resource",       "Ref",
-					    "get_attr",  "get_file",           "resource_facade",
+	static const char *const names[] = {"get_param",  "get_resource",       "Ref",
+					    "get_attr",   "get_file",           "resource_facade",
 					    "Fn::GetAZs", "Fn::ResourceFacade", NULL};
 
 	return text_in(fname, names);

@@ -287,9 +287,9 @@ static void implicit(struct walk *w)
 			if (!(x = prop(nd, "floating_network")))
 				break;
 			for (int j = 0; j < nr; j++) {
-				gw = json_object_get(prop(&w->g->nodes[routers[j]],
-							  "external_gateway_info"),
-						     "network");
+				gw = json_object_get(
+					prop(&w->g->nodes[routers[j]], "external_gateway_info"),
+					"network");
 				if (json_equal(gw, x) && add_edge(nd, routers[j]) < 0)
 					w->oom = 1;
 			}

@@ -125,8 +125,8 @@ static int mark_put(struct doc *d, const void *node, const void *key, const yaml
 		d->log = log;
 		d->caplog = cap;
 	}
-	d->log[d->nlog++] = (struct mark_slot){
-		node, key, {(unsigned)ym->line + 1, (unsigned)ym->column + 1}};
+	d->log[d->nlog++] =
+		(struct mark_slot){node, key, {(unsigned)ym->line + 1, (unsigned)ym->column + 1}};
 	return 0;
 }
 

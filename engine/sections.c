@@ -43,7 +43,7 @@ static void check_resource(struct ctx *c, json_t *resources, const char *name, j
 				: strcmp(k, "depends_on") == 0      ? &deps
 				: strcmp(k, "deletion_policy") == 0 ? &del
 				: strcmp(k, "update_policy") == 0   ? &upd
-				: strcmp(k, "description") == 0    ? &desc
+				: strcmp(k, "description") == 0     ? &desc
 				: strcmp(k, "external_id") == 0     ? &ext
 				: strcmp(k, "condition") == 0       ? &cond
 								    : NULL;
