@@ -166,20 +166,56 @@ int http_reply_json(struct http_req *r, int status, json_t *body)
 	return http_reply_take(r, status, "application/json", text, len);
 }
 
+/* What Heat's error bodies say for each status (WebOb's texts). */
+static const char *explanation(int status)
+{
+	switch (status) {
+	case 400:
+		return "The server could not comply with the request since it is either malformed "
+		       "or otherwise incorrect.";
+	case 401:
+		return "This server could not verify that you are authorized to access the "
+		       "document you requested. Either you supplied the wrong credentials (e.g., "
+		       "bad password), or your browser does not understand how to supply the "
+		       "credentials required.";
+	case 403:
+		return "Access was denied to this resource.";
+	case 404:
+		return "The resource could not be found.";
+	case 405:
+		return "The method is not allowed for this resource.";
+	case 409:
+		return "There was a conflict when trying to complete your request.";
+	case 413:
+		return "The request is larger than the server is willing or able to process.";
+	case 503:
+		return "The server is currently unavailable. Please try again at a later time.";
+	default:
+		return "The server has either erred or is incapable of performing the requested "
+		       "operation.";
+	}
+}
+
 int http_error(struct http_req *r, int status, const char *type, const char *fmt, ...)
 {
 	const char *title = MHD_get_reason_phrase_for((unsigned)status);
-	char msg[1024];
+	char *msg = NULL;
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	text_utf8_clean(msg);
-	return http_reply_json(r, status,
-			       json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:n}}", "code", status,
-					 "title", title, "explanation", msg, "error", "type", type,
-					 "message", msg, "traceback"));
+	if (msg)
+		text_utf8_clean(msg);
+	rc = http_reply_json(r, status,
+			     json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:n}}", "code", status,
+				       "title", title, "explanation", explanation(status), "error",
+				       "type", type, "message", msg ? msg : "out of memory",
+				       "traceback"));
+	free(msg);
+	return rc;
 }
 
 void http_set_header(struct http_req *r, const char *name, const char *value)

@@ -27,6 +27,8 @@
 #include "common/store.h"
 #include "daemon/health.h"
 #include "daemon/settings.h"
+#include "engine/api.h"
+#include "engine/lifecycle.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/hearth/hearthd.yaml"
 #define DRAIN_GRACE_MS 200
@@ -41,7 +43,9 @@ struct daemon {
 	struct health_info health;
 	char roles[64];
 	char redis_desc[512];
-	char *redis_url; /* unix:// URL of the embedded server */
+	char *redis_url;               /* unix:// URL of the embedded server */
+	struct http_route *api_routes; /* health's and the stack API's */
+	bool workers;                  /* the engine's job workers run */
 };
 
 static const int listen_setting[ROLE_COUNT] = {
@@ -332,10 +336,24 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 
 		if (!(roles >> r & 1) || !addr[0])
 			continue;
-		/* Role routes are added here as the roles grow; every role
-		 * serves /healthz and /metrics. */
-		dm->servers[r] = http_start(role_names[r], addr, health_routes, health_nroutes,
-					    &dm->health, &hc, e);
+		/* Every role serves /healthz and /metrics; the API role the
+		 * stack routes too. */
+		if (r == ROLE_API) {
+			dm->api_routes = calloc((size_t)(health_nroutes + api_nroutes),
+						sizeof(*dm->api_routes));
+			if (!dm->api_routes) {
+				herr_set(e, HERR_NOMEM, "out of memory");
+				return -1;
+			}
+			memcpy(dm->api_routes, health_routes,
+			       (size_t)health_nroutes * sizeof(*dm->api_routes));
+			memcpy(dm->api_routes + health_nroutes, api_routes,
+			       (size_t)api_nroutes * sizeof(*dm->api_routes));
+		}
+		dm->servers[r] = http_start(
+			role_names[r], addr, r == ROLE_API ? dm->api_routes : health_routes,
+			r == ROLE_API ? health_nroutes + api_nroutes : health_nroutes, &dm->health,
+			&hc, e);
 		if (!dm->servers[r])
 			return -1;
 	}
@@ -511,8 +529,21 @@ int main(int argc, char **argv)
 	dm.health.started_ns = clock_now_ns();
 	dm.health.servers = dm.servers;
 	dm.health.nservers = ROLE_COUNT;
+	if (config_num(dm.cfg, SET_ROLES) >> ROLE_API & 1) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/admin-token", config_str(dm.cfg, SET_STATE_DIR));
+		if (api_admin_token(path, &e) < 0)
+			goto fail;
+	}
 	if (start_listeners(&dm, &e) < 0)
 		goto fail;
+	if (config_num(dm.cfg, SET_ROLES) >> ROLE_ENGINE & 1) {
+		if (lc_start((int)config_num(dm.cfg, SET_ENGINE_WORKERS),
+			     (long)config_num(dm.cfg, SET_ENGINE_RECLAIM), &e) < 0)
+			goto fail;
+		dm.workers = true;
+	}
 	log_info("main", "hearthd ready roles=%s", dm.roles);
 
 	sig = run(&dm, &sigs);
@@ -525,6 +556,8 @@ fail:
 	log_error("main", "%s", e.msg);
 	rc = 1;
 out:
+	if (dm.workers)
+		lc_stop(); /* a job cut short stays queued: the next worker resumes it */
 	for (int r = 0; r < ROLE_COUNT; r++)
 		http_halt(dm.servers[r]);
 	for (int r = 0; r < ROLE_COUNT; r++)
@@ -532,6 +565,7 @@ out:
 	store_shutdown();
 	redisd_stop(&dm.redis);
 	free(dm.redis_url);
+	free(dm.api_routes);
 	if (dm.lock_fd >= 0)
 		close(dm.lock_fd);
 	if (ran)

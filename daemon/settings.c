@@ -32,6 +32,11 @@ const struct cfg_key settings_table[SET_COUNT] = {
 	[SET_ENGINE_LISTEN] = {"engine.listen", CFG_ADDR, "127.0.0.1:8006", 0, 0, NULL,
 			       CFG_EMPTY_OK,
 			       "Address of the engine's /healthz and /metrics; \"\" for none."},
+	[SET_ENGINE_WORKERS] = {"engine.workers", CFG_INT, "4", 1, 256, NULL, 0,
+				"Threads taking stack jobs (create, delete) from the queue."},
+	[SET_ENGINE_RECLAIM] =
+		{"engine.reclaim_after", CFG_DURATION, "30s", S(1), S(3600), NULL, 0,
+		 "A job whose worker has not touched it for this long is taken over (a dead worker)."},
 
 	[SET_HTTP_THREADS] =
 		{"http.threads", CFG_INT, "0", 0, 256, NULL, 0,

@@ -80,6 +80,15 @@ static int has_attr(void *u, const char *res, const char *attr)
 	return 1; /* a type that did not resolve: reported already */
 }
 
+static json_t *ref_value(void *u, const char *res)
+{
+	struct level *l = u;
+	json_t *id =
+		l->depth == 0 && l->b->o->ref_ids ? json_object_get(l->b->o->ref_ids, res) : NULL;
+
+	return id ? json_incref(id) : json_string(res);
+}
+
 static json_t *attr_value(void *u, const char *res, const char *attr)
 {
 	struct level *l = u;
@@ -692,6 +701,7 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 				 .facade = facade,
 				 .has_attr = has_attr,
 				 .attr = attr_value,
+				 .ref = ref_value,
 				 .u = &l,
 				 .dg = b->dg,
 				 .spent = &b->spent};

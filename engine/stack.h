@@ -23,6 +23,8 @@ struct stack_opts {
 	const struct doc *const *envs; /* environment files, applied in order */
 	int nenv;
 	json_t *attributes;        /* RESOLVE: {resource: {attribute: value}}, root stack */
+	json_t *ref_ids;           /* RESOLVE: {resource: reference id}, root stack; a
+				      resource not in it is referred to by its name */
 	int max_depth;             /* nested stacks below the root (Heat: 5) */
 	int max_resources;         /* in the whole tree (Heat: 1000); -1: no limit */
 	struct load_limits limits; /* for nested templates */

@@ -21,8 +21,14 @@ unlike "$(cat "$HD_LOG")" 's3cret-pw' "the password is not in the log"
 http st body "$API/healthz"
 is "$st" 200 "healthz 200"
 like "$body" "\"url\":\"tcp://:\*\*\*@127.0.0.1:$port/2\"" "healthz shows the URL with the password masked"
-redis-cli -p "$port" "${REDIS_AUTH[@]}" -n 2 xadd hearth:jobs '*' job 1 >/dev/null
-like "$(curl -s "$ENG/metrics")" 'hearth_engine_queue_depth 1' "metrics read the queue in database 2"
+# A job in database 0, which hearthd must not see, and one in database 2
+# for a stack that does not exist, which the engine takes and drops.
+redis-cli -p "$port" "${REDIS_AUTH[@]}" -n 0 xadd hearth:jobs '*' op create stack none >/dev/null
+redis-cli -p "$port" "${REDIS_AUTH[@]}" -n 2 xadd hearth:jobs '*' op create stack none >/dev/null
+queue_empty() { [ "$(redis-cli -p "$port" "${REDIS_AUTH[@]}" -n 2 xlen hearth:jobs)" = 0 ]; }
+check "the engine takes its jobs from database 2" wait_for "$(secs 10)" queue_empty
+like "$(curl -s "$ENG/metrics")" 'hearth_engine_queue_depth 0' "metrics read the queue in database 2, not 0's"
+is "$(redis-cli -p "$port" "${REDIS_AUTH[@]}" -n 0 xlen hearth:jobs)" 1 "database 0's job is untouched"
 
 kill -TERM "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
 # healthz shares one Redis verdict per process, refreshed every 200 ms.

@@ -1,0 +1,28 @@
+/* The stack lifecycle: what the engine role's workers do with the jobs the
+ * API queues (create, delete), resource by resource in dependency order,
+ * every step stored in Redis (stackdb.h) before the next one starts, so a
+ * worker that dies leaves a stack another worker can carry on. */
+#ifndef HEARTH_LIFECYCLE_H
+#define HEARTH_LIFECYCLE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/err.h"
+#include "engine/eval.h"
+
+/* A stack's definition (stack.h) from a stored request {template,
+ * environment, environment_files, files, parameters}.  attrs and ref_ids:
+ * what created resources gave (RESOLVE).  NULL with *errors (malloc'd, one
+ * finding per line) when the request is not a valid stack. */
+json_t *lc_define(json_t *request, const char *name, const char *id, const char *project,
+		  enum eval_mode mode, bool mask_hidden, json_t *attrs, json_t *ref_ids,
+		  char **errors);
+
+/* Starts n worker threads (engine role); each takes jobs until
+ * lc_stop().  reclaim_ms: how long a job may sit with a worker that
+ * stopped answering before another takes it over. */
+int lc_start(int n, long reclaim_ms, struct herr *e);
+void lc_stop(void);
+
+#endif

@@ -1,0 +1,214 @@
+/* Resource handlers (see rsrc.h). */
+#include "engine/rsrc.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/schema.h"
+#include "engine/stackdb.h"
+
+void rsrc_result_clear(struct rsrc_result *r)
+{
+	json_decref(r->ref_id);
+	json_decref(r->attributes);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A property's value, or its type's default (new reference or NULL). */
+static json_t *prop(const char *type, json_t *props, const char *name)
+{
+	json_t *v = json_object_get(props, name);
+	const struct rtype *t;
+
+	if (v && !json_is_null(v))
+		return json_incref(v);
+	t = rtype_find(type);
+	return t ? rtype_prop_default(t, name) : NULL;
+}
+
+static double number(json_t *v)
+{
+	if (json_is_number(v))
+		return json_number_value(v);
+	if (json_is_string(v))
+		return strtod(json_string_value(v), NULL);
+	return 0;
+}
+
+/* Heat's default physical name: stack-resource-12 lowercase base32
+ * characters. */
+static void physical_name(const char *stack, const char *name, char *out, size_t size)
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	char tail[13];
+
+	for (int i = 0; i < 12; i++)
+		tail[i] = b32[randombytes_uniform(32)];
+	tail[12] = '\0';
+	snprintf(out, size, "%s-%s-%s", stack, name, tail);
+}
+
+/* -------------------------------------------------------- RandomString */
+
+static const char *class_chars(const char *cls)
+{
+	static const struct {
+		const char *name, *chars;
+	} classes[] = {
+		{"lettersdigits", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"},
+		{"letters", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"},
+		{"lowercase", "abcdefghijklmnopqrstuvwxyz"},
+		{"uppercase", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+		{"digits", "0123456789"},
+		{"hexdigits", "0123456789ABCDEF"},
+		{"octdigits", "01234567"},
+	};
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strcmp(cls, classes[i].name) == 0)
+			return classes[i].chars;
+	return NULL;
+}
+
+/* Adds the characters of set to pool (each once). */
+static void pool_add(char *pool, size_t size, const char *set)
+{
+	size_t n = strlen(pool);
+
+	for (; *set && n + 1 < size; set++)
+		if (!strchr(pool, *set))
+			pool[n++] = *set, pool[n] = '\0';
+}
+
+/* Each class and sequence gives its minimum of characters, the union of
+ * all of them fills the rest, and the whole is shuffled (libsodium's
+ * CSPRNG throughout). */
+static int random_string(const char *type, json_t *props, struct rsrc_result *r)
+{
+	json_t *len_v = prop(type, props, "length"),
+	       *classes = prop(type, props, "character_classes");
+	json_t *seqs = prop(type, props, "character_sequences"), *item;
+	long long length = json_is_integer(len_v) ? json_integer_value(len_v) : 32;
+	char pool[1024] = "", out[513];
+	size_t n = 0, i;
+	int rc = -1;
+
+	if (length < 1 || length > 512)
+		length = 32;
+	json_array_foreach (classes, i, item) {
+		const char *chars = class_chars(json_string_value(json_object_get(item, "class"))
+							?: "lettersdigits");
+		json_t *m = json_object_get(item, "min");
+		long long min = json_is_integer(m) ? json_integer_value(m) : 1;
+
+		if (!chars)
+			continue;
+		pool_add(pool, sizeof(pool), chars);
+		for (long long k = 0; k < min && n < (size_t)length; k++)
+			out[n++] = chars[randombytes_uniform((uint32_t)strlen(chars))];
+	}
+	json_array_foreach (seqs, i, item) {
+		const char *chars = json_string_value(json_object_get(item, "sequence"));
+		json_t *m = json_object_get(item, "min");
+		long long min = json_is_integer(m) ? json_integer_value(m) : 1;
+
+		if (!chars || !*chars)
+			continue;
+		pool_add(pool, sizeof(pool), chars);
+		for (long long k = 0; k < min && n < (size_t)length; k++)
+			out[n++] = chars[randombytes_uniform((uint32_t)strlen(chars))];
+	}
+	if (!pool[0])
+		pool_add(pool, sizeof(pool), class_chars("lettersdigits"));
+	while (n < (size_t)length)
+		out[n++] = pool[randombytes_uniform((uint32_t)strlen(pool))];
+	for (size_t k = n; k > 1; k--) { /* Fisher-Yates */
+		size_t j = randombytes_uniform((uint32_t)k);
+		char c = out[k - 1];
+
+		out[k - 1] = out[j];
+		out[j] = c;
+	}
+	out[n] = '\0';
+	r->ref_id = json_string(out); /* get_resource gives the secret itself */
+	r->attributes = json_pack("{s:s}", "value", out);
+	sodium_memzero(out, sizeof(out));
+	rc = r->ref_id && r->attributes ? 0 : -1;
+	json_decref(len_v);
+	json_decref(classes);
+	json_decref(seqs);
+	return rc;
+}
+
+/* --------------------------------------------------------- TestResource */
+
+static int test_resource(const char *type, const char *name, json_t *props, struct rsrc_result *r)
+{
+	json_t *fail = prop(type, props, "fail"), *value = prop(type, props, "value");
+	json_t *wait = prop(type, props, "wait_secs");
+	json_t *action = json_object_get(json_object_get(props, "action_wait_secs"), "create");
+	double secs = action && !json_is_null(action) ? number(action) : number(wait);
+	int rc = 0;
+
+	if (json_is_true(fail) ||
+	    (json_is_string(fail) && strcasecmp(json_string_value(fail), "true") == 0)) {
+		snprintf(r->reason, sizeof(r->reason),
+			 "ValueError: resources.%s: Test Resource failed %s", name, name);
+		rc = -1;
+	} else {
+		r->attributes = json_pack("{s:O}", "output", value ? value : json_null());
+		r->ref_id = json_string(r->physical_id);
+		r->wait_ms = secs > 0 ? (uint64_t)(secs * 1000) : 0;
+	}
+	json_decref(fail);
+	json_decref(value);
+	json_decref(wait);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ API */
+
+int rsrc_create(const char *stack_name, const char *name, const char *type, json_t *props,
+		struct rsrc_result *r)
+{
+	physical_name(stack_name, name, r->physical_id, sizeof(r->physical_id));
+	if (strcmp(type, "OS::Heat::None") == 0) {
+		char id[SDB_ID_SIZE];
+
+		sdb_uuid(id); /* a random id and nothing else */
+		snprintf(r->physical_id, sizeof(r->physical_id), "%s", id);
+		r->ref_id = json_string(id);
+		r->attributes = json_object(); /* every attribute is null */
+		return 0;
+	}
+	if (strcmp(type, "OS::Heat::Value") == 0) {
+		json_t *v = json_object_get(props, "value");
+
+		r->ref_id = json_string(r->physical_id);
+		r->attributes = json_pack("{s:O}", "value", v ? v : json_null());
+		return 0;
+	}
+	if (strcmp(type, "OS::Heat::RandomString") == 0)
+		return random_string(type, props, r) == 0
+			       ? (snprintf(r->physical_id, sizeof(r->physical_id), "%s", name), 0)
+			       : -1;
+	if (strcmp(type, "OS::Heat::TestResource") == 0)
+		return test_resource(type, name, props, r);
+	snprintf(r->reason, sizeof(r->reason),
+		 "ResourceTypeUnavailable: resources.%s: Hearth's engine cannot create %s "
+		 "resources yet",
+		 name, type);
+	return -1;
+}
+
+int rsrc_delete(const char *name, const char *type, json_t *props, struct rsrc_result *r)
+{
+	(void)name;
+	(void)type;
+	(void)props;
+	(void)r;
+	return 0; /* the pure types keep nothing outside their record */
+}

@@ -1,0 +1,29 @@
+/* What creating and deleting a resource of each type does (hot-spec §7).
+ * The pure types live here: OS::Heat::None, Value, RandomString and
+ * TestResource.  A type without a handler fails its creation with a
+ * reason that says so. */
+#ifndef HEARTH_RSRC_H
+#define HEARTH_RSRC_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* The outcome of one step.  create fills physical_id, ref_id (the value
+ * get_resource gives) and attributes; wait_ms asks the caller to wait that
+ * long before the resource is complete (TestResource's wait_secs); a
+ * failure sets reason (Heat's "ValueError: resources.x: ..."). */
+struct rsrc_result {
+	char physical_id[256];
+	json_t *ref_id;
+	json_t *attributes;
+	uint64_t wait_ms;
+	char reason[512];
+};
+
+/* 0 on success, -1 with r->reason. */
+int rsrc_create(const char *stack_name, const char *name, const char *type, json_t *props,
+		struct rsrc_result *r);
+int rsrc_delete(const char *name, const char *type, json_t *props, struct rsrc_result *r);
+void rsrc_result_clear(struct rsrc_result *r);
+
+#endif

@@ -1,0 +1,594 @@
+/* Stacks in Redis (see stackdb.h). */
+#include "engine/stackdb.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/store.h"
+
+#define JOBS     "hearth:jobs"
+#define GROUP    "engine"
+#define KEY_SIZE 128
+
+static void key(char *buf, const char *id, const char *suffix)
+{
+	snprintf(buf, KEY_SIZE, "hearth:stack:{%s}%s", id, suffix);
+}
+
+void sdb_uuid(char out[SDB_ID_SIZE])
+{
+	unsigned char b[16];
+
+	randombytes_buf(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, SDB_ID_SIZE,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+		 b[15]);
+}
+
+void sdb_now(char out[21])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Runs a command given as a NULL-terminated list; frees the reply. */
+static int run(struct herr *e, const char *const *argv)
+{
+	int argc = 0;
+	struct store_reply *r;
+
+	while (argv[argc])
+		argc++;
+	r = store_cmd(argc, argv, NULL, e);
+	store_reply_free(&r);
+	return herr_isset(e) ? -1 : 0;
+}
+
+static char *text_of(json_t *v)
+{
+	return json_is_string(v) ? strdup(json_string_value(v))
+				 : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* HSET's field/value pairs in one Lua call with an event.  Script: the
+ * first ARGV is the number of pairs, then the pairs, then the event; the
+ * event's stream id is returned. */
+static const char state_lua[] = "local n = tonumber(ARGV[1])\n"
+				"redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + 2 * n))\n"
+				"return redis.call('XADD', KEYS[2], '*', 'e', ARGV[2 + 2 * n])\n";
+
+static int set_with_event(const char *hkey, const char *evkey, json_t *fields, json_t *event,
+			  struct herr *e)
+{
+	size_t n = json_object_size(fields), argc = 0, i = 0;
+	const char **argv = calloc(2 * n + 8, sizeof(*argv));
+	char **own = calloc(2 * n + 2, sizeof(*own)), num[24];
+	struct store_reply *r = NULL;
+	const char *k;
+	json_t *v;
+
+	if (!argv || !own) {
+		free(argv);
+		free(own);
+		herr_set(e, HERR_NOMEM, "out of memory");
+		return -1;
+	}
+	snprintf(num, sizeof(num), "%zu", n);
+	argv[argc++] = "EVAL";
+	argv[argc++] = state_lua;
+	argv[argc++] = "2";
+	argv[argc++] = hkey;
+	argv[argc++] = evkey;
+	argv[argc++] = num;
+	json_object_foreach (fields, k, v) {
+		argv[argc++] = k;
+		argv[argc++] = own[i++] = text_of(v);
+	}
+	argv[argc++] = own[i++] = json_dumps(event, JSON_COMPACT);
+	for (size_t j = 0; j < i; j++)
+		if (!own[j]) {
+			herr_set(e, HERR_NOMEM, "out of memory");
+			goto out;
+		}
+	r = store_cmd((int)argc, argv, NULL, e);
+out:
+	store_reply_free(&r);
+	for (size_t j = 0; j < i; j++)
+		free(own[j]);
+	free(own);
+	free(argv);
+	return herr_isset(e) ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- stacks */
+
+/* KEYS: names, list, stack, jobs.  ARGV: name, id, created (ms), then the
+ * record's field/value pairs.  0 when the name is taken by a live stack. */
+static const char create_lua[] =
+	"local old = redis.call('HGET', KEYS[1], ARGV[1])\n"
+	"if old and redis.call('EXISTS', 'hearth:stack:{' .. old .. '}') == 1 then return 0 end\n"
+	"redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+	"redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])\n"
+	"redis.call('HSET', KEYS[3], unpack(ARGV, 4))\n"
+	"redis.call('XADD', KEYS[4], '*', 'op', 'create', 'stack', ARGV[2])\n"
+	"return 1\n";
+
+/* The consumer group, made on first use (XGROUP CREATE fails, harmlessly,
+ * once it exists). */
+static void ensure_group(void)
+{
+	struct herr e = HERR_INIT;
+
+	run(&e, (const char *const[]){"XGROUP", "CREATE", JOBS, GROUP, "0", "MKSTREAM", NULL});
+}
+
+int sdb_create(json_t *rec, struct herr *e)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	const char *name = json_string_value(json_object_get(rec, "stack_name"));
+	const char *project = json_string_value(json_object_get(rec, "project"));
+	size_t n = json_object_size(rec), argc = 0, i = 0;
+	const char **argv = calloc(2 * n + 16, sizeof(*argv));
+	char **own = calloc(2 * n + 1, sizeof(*own));
+	char names[KEY_SIZE + 64], list[KEY_SIZE + 64], stack[KEY_SIZE], ms[24];
+	struct store_reply *r = NULL;
+	struct timespec ts;
+	const char *k;
+	json_t *v;
+	int rc = -1;
+
+	if (!argv || !own || !id || !name || !project) {
+		herr_set(e, HERR_NOMEM, "out of memory");
+		goto out;
+	}
+	ensure_group();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(ms, sizeof(ms), "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	snprintf(names, sizeof(names), "hearth:project:%s:names", project);
+	snprintf(list, sizeof(list), "hearth:project:%s:stacks", project);
+	key(stack, id, "");
+	argv[argc++] = "EVAL";
+	argv[argc++] = create_lua;
+	argv[argc++] = "4";
+	argv[argc++] = names;
+	argv[argc++] = list;
+	argv[argc++] = stack;
+	argv[argc++] = JOBS;
+	argv[argc++] = name;
+	argv[argc++] = id;
+	argv[argc++] = ms;
+	json_object_foreach (rec, k, v) {
+		argv[argc++] = k;
+		if (!(argv[argc++] = own[i++] = text_of(v))) {
+			herr_set(e, HERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	r = store_cmd((int)argc, argv, NULL, e);
+	if (!r)
+		goto out;
+	if (store_reply_type(r) == STORE_INT && store_reply_int(r) == 0) {
+		herr_set(e, HERR_CONFLICT, "The Stack (%s) already exists.", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	store_reply_free(&r);
+	for (size_t j = 0; j < i; j++)
+		free(own[j]);
+	free(own);
+	free(argv);
+	return rc;
+}
+
+/* A reply of HGETALL as an object; fields holding JSON containers are
+ * parsed back. */
+static json_t *hash_object(const struct store_reply *r, bool parse)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i + 1 < store_reply_count(r); i += 2) {
+		size_t kl, vl;
+		const char *k = store_reply_str(store_reply_elem(r, i), &kl);
+		const char *v = store_reply_str(store_reply_elem(r, i + 1), &vl);
+		json_t *x = NULL;
+
+		if (!k || !v)
+			continue;
+		if (parse && vl &&
+		    (v[0] == '{' || v[0] == '[' || strcmp(v, "true") == 0 ||
+		     strcmp(v, "false") == 0 || strcmp(v, "null") == 0))
+			x = json_loadb(v, vl, JSON_DECODE_ANY, NULL);
+		json_object_set_new(o, k, x ? x : json_stringn(v, vl));
+	}
+	return o;
+}
+
+json_t *sdb_get(const char *id, struct herr *e)
+{
+	char k[KEY_SIZE];
+	struct store_reply *r;
+	json_t *o;
+
+	key(k, id, "");
+	r = store_cmdv(e, "HGETALL", k, NULL);
+	if (!r)
+		return NULL;
+	if (store_reply_count(r) == 0) {
+		store_reply_free(&r);
+		herr_set(e, HERR_NOT_FOUND, "The Stack (%s) could not be found.", id);
+		return NULL;
+	}
+	o = hash_object(r, true);
+	store_reply_free(&r);
+	return o;
+}
+
+bool sdb_lookup(const char *project, const char *name, char id[SDB_ID_SIZE], struct herr *e)
+{
+	char k[KEY_SIZE + 64];
+	struct store_reply *r;
+	const char *v;
+	size_t len;
+	bool found = false;
+
+	snprintf(k, sizeof(k), "hearth:project:%s:names", project);
+	r = store_cmdv(e, "HGET", k, name, NULL);
+	if (r && (v = store_reply_str(r, &len)) && len < SDB_ID_SIZE) {
+		memcpy(id, v, len);
+		id[len] = '\0';
+		found = true;
+	}
+	store_reply_free(&r);
+	return found;
+}
+
+json_t *sdb_list(const char *project, struct herr *e)
+{
+	static const char *const fields[] = {
+		"id",           "stack_name",    "project",       "description",
+		"stack_action", "stack_status",  "status_reason", "creation_time",
+		"updated_time", "deletion_time", "tags",          "parent"};
+	char k[KEY_SIZE + 64];
+	struct store_reply *ids;
+	json_t *out = json_array();
+
+	snprintf(k, sizeof(k), "hearth:project:%s:stacks", project);
+	ids = store_cmdv(e, "ZRANGE", k, "0", "-1", NULL);
+	if (!ids) {
+		json_decref(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < store_reply_count(ids); i++) {
+		const char *id = store_reply_str(store_reply_elem(ids, i), NULL);
+		const char *argv[2 + sizeof(fields) / sizeof(fields[0])];
+		struct store_reply *r;
+		char sk[KEY_SIZE];
+		json_t *o;
+		size_t n = 0;
+
+		if (!id)
+			continue;
+		key(sk, id, "");
+		argv[n++] = "HMGET";
+		argv[n++] = sk;
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+			argv[n++] = fields[f];
+		if (!(r = store_cmd((int)n, argv, NULL, e))) {
+			json_decref(out);
+			store_reply_free(&ids);
+			return NULL;
+		}
+		o = json_object();
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+			size_t len;
+			const char *v = store_reply_str(store_reply_elem(r, f), &len);
+			json_t *x =
+				v && len && (v[0] == '[' || v[0] == '{' || strcmp(v, "null") == 0)
+					? json_loadb(v, len, JSON_DECODE_ANY, NULL)
+					: NULL;
+
+			json_object_set_new(o, fields[f],
+					    x   ? x
+					    : v ? json_stringn(v, len)
+						: json_null());
+		}
+		store_reply_free(&r);
+		if (json_is_string(json_object_get(o, "id")))
+			json_array_append_new(out, o);
+		else
+			json_decref(o);
+	}
+	store_reply_free(&ids);
+	return out;
+}
+
+int sdb_set(const char *id, json_t *fields, struct herr *e)
+{
+	size_t n = json_object_size(fields), argc = 0, i = 0;
+	const char **argv = calloc(2 * n + 2, sizeof(*argv));
+	char **own = calloc(n + 1, sizeof(*own)), k[KEY_SIZE];
+	struct store_reply *r = NULL;
+	const char *f;
+	json_t *v;
+
+	if (!argv || !own) {
+		herr_set(e, HERR_NOMEM, "out of memory");
+		goto out;
+	}
+	key(k, id, "");
+	argv[argc++] = "HSET";
+	argv[argc++] = k;
+	json_object_foreach (fields, f, v) {
+		argv[argc++] = f;
+		if (!(argv[argc++] = own[i++] = text_of(v))) {
+			herr_set(e, HERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (n)
+		r = store_cmd((int)argc, argv, NULL, e);
+out:
+	store_reply_free(&r);
+	for (size_t j = 0; j < i; j++)
+		free(own[j]);
+	free(own);
+	free(argv);
+	return herr_isset(e) ? -1 : 0;
+}
+
+int sdb_stack_state(const char *id, const char *action, const char *status, const char *reason,
+		    struct herr *e)
+{
+	char hk[KEY_SIZE], ek[KEY_SIZE], now[21], state[64];
+	json_t *rec = sdb_get(id, e), *fields, *event;
+	int rc;
+
+	if (!rec)
+		return -1;
+	sdb_now(now);
+	snprintf(state, sizeof(state), "%s_%s", action, status);
+	fields = json_pack("{s:s,s:s,s:s,s:s}", "stack_action", action, "stack_status", state,
+			   "status_reason", reason, "updated_time", now);
+	if (strcmp(state, "DELETE_COMPLETE") == 0)
+		json_object_set_new(fields, "deletion_time", json_string(now));
+	event = json_pack("{s:s,s:O,s:O,s:s,s:s,s:s,s:s,s:n}", "event_time", now, "resource_name",
+			  json_object_get(rec, "stack_name"), "physical_resource_id",
+			  json_object_get(rec, "id"), "resource_type", "OS::Heat::Stack",
+			  "resource_action", action, "resource_status", status,
+			  "resource_status_reason", reason, "resource_properties");
+	key(hk, id, "");
+	key(ek, id, ":events");
+	rc = fields && event ? set_with_event(hk, ek, fields, event, e) : -1;
+	json_decref(fields);
+	json_decref(event);
+	json_decref(rec);
+	return rc;
+}
+
+int sdb_resource_state(const char *id, json_t *res, struct herr *e)
+{
+	char hk[KEY_SIZE], ek[KEY_SIZE], now[21];
+	const char *name = json_string_value(json_object_get(res, "resource_name"));
+	json_t *fields, *event;
+	int rc;
+
+	sdb_now(now);
+	json_object_set_new(res, "updated_time", json_string(now));
+	if (!json_object_get(res, "creation_time"))
+		json_object_set_new(res, "creation_time", json_string(now));
+	fields = json_pack("{s:O}", name ? name : "", res);
+	event = json_pack("{s:s,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:n}", "event_time", now,
+			  "resource_name", json_object_get(res, "resource_name"),
+			  "physical_resource_id", json_object_get(res, "physical_resource_id"),
+			  "resource_type", json_object_get(res, "resource_type"), "resource_action",
+			  json_object_get(res, "resource_action"), "resource_status",
+			  json_object_get(res, "resource_status"), "resource_status_reason",
+			  json_object_get(res, "resource_status_reason"), "resource_properties");
+	key(hk, id, ":resources");
+	key(ek, id, ":events");
+	rc = fields && event ? set_with_event(hk, ek, fields, event, e) : -1;
+	if (!fields || !event)
+		herr_set(e, HERR_NOMEM, "out of memory");
+	json_decref(fields);
+	json_decref(event);
+	return rc;
+}
+
+json_t *sdb_resources(const char *id, struct herr *e)
+{
+	char k[KEY_SIZE];
+	struct store_reply *r;
+	json_t *o;
+
+	key(k, id, ":resources");
+	if (!(r = store_cmdv(e, "HGETALL", k, NULL)))
+		return NULL;
+	o = hash_object(r, true);
+	store_reply_free(&r);
+	return o;
+}
+
+json_t *sdb_events(const char *id, const char *marker, size_t limit, struct herr *e)
+{
+	char k[KEY_SIZE], start[80], count[24];
+	struct store_reply *r;
+	json_t *out = json_array();
+
+	key(k, id, ":events");
+	snprintf(start, sizeof(start), marker ? "(%s" : "-", marker);
+	snprintf(count, sizeof(count), "%zu", limit);
+	r = limit ? store_cmdv(e, "XRANGE", k, start, "+", "COUNT", count, NULL)
+		  : store_cmdv(e, "XRANGE", k, start, "+", NULL);
+	if (!r) {
+		json_decref(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < store_reply_count(r); i++) {
+		const struct store_reply *entry = store_reply_elem(r, i);
+		const char *eid = store_reply_str(store_reply_elem(entry, 0), NULL);
+		const struct store_reply *kv = store_reply_elem(entry, 1);
+		size_t len;
+		const char *body = store_reply_str(store_reply_elem(kv, 1), &len);
+		json_t *ev = body ? json_loadb(body, len, 0, NULL) : NULL;
+
+		if (!ev || !eid) {
+			json_decref(ev);
+			continue;
+		}
+		json_object_set_new(ev, "id", json_string(eid));
+		json_array_append_new(out, ev);
+	}
+	store_reply_free(&r);
+	return out;
+}
+
+/* ------------------------------------------------------------------ jobs */
+
+int sdb_queue(const char *op, const char *id, struct herr *e)
+{
+	ensure_group();
+	return run(e, (const char *const[]){"XADD", JOBS, "*", "op", op, "stack", id, NULL});
+}
+
+/* One job out of a reply's list of [id, [field, value, ...]] entries. */
+static int job_of(const struct store_reply *entries, char op[16], char id[SDB_ID_SIZE],
+		  char job[64])
+{
+	const struct store_reply *entry = store_reply_elem(entries, 0), *kv;
+	const char *jid;
+
+	if (!entry || !(jid = store_reply_str(store_reply_elem(entry, 0), NULL)))
+		return 0;
+	snprintf(job, 64, "%s", jid);
+	op[0] = id[0] = '\0';
+	kv = store_reply_elem(entry, 1);
+	for (size_t i = 0; kv && i + 1 < store_reply_count(kv); i += 2) {
+		const char *k = store_reply_str(store_reply_elem(kv, i), NULL);
+		const char *v = store_reply_str(store_reply_elem(kv, i + 1), NULL);
+
+		if (k && v && strcmp(k, "op") == 0)
+			snprintf(op, 16, "%s", v);
+		else if (k && v && strcmp(k, "stack") == 0)
+			snprintf(id, SDB_ID_SIZE, "%s", v);
+	}
+	return 1;
+}
+
+int sdb_take(const char *consumer, int block_ms, char op[16], char id[SDB_ID_SIZE], char job[64],
+	     struct herr *e)
+{
+	char block[24];
+	struct store_reply *r;
+	int got = 0;
+
+	snprintf(block, sizeof(block), "%d", block_ms);
+	r = store_cmdv(e, "XREADGROUP", "GROUP", GROUP, consumer, "COUNT", "1", "BLOCK", block,
+		       "STREAMS", JOBS, ">", NULL);
+	if (!r) {
+		if (strstr(e->msg, "NOGROUP")) { /* no job was ever queued */
+			herr_clear(e);
+			ensure_group();
+		}
+		return herr_isset(e) ? -1 : 0;
+	}
+	if (store_reply_type(r) == STORE_ARRAY && store_reply_count(r) > 0)
+		got = job_of(store_reply_elem(store_reply_elem(r, 0), 1), op, id, job);
+	store_reply_free(&r);
+	return got;
+}
+
+int sdb_reclaim(const char *consumer, long idle_ms, char op[16], char id[SDB_ID_SIZE], char job[64],
+		struct herr *e)
+{
+	char idle[24];
+	struct store_reply *r;
+	int got = 0;
+
+	snprintf(idle, sizeof(idle), "%ld", idle_ms);
+	r = store_cmdv(e, "XAUTOCLAIM", JOBS, GROUP, consumer, idle, "0", "COUNT", "1", NULL);
+	if (!r) {
+		if (strstr(e->msg, "NOGROUP")) {
+			herr_clear(e);
+			ensure_group();
+		}
+		return herr_isset(e) ? -1 : 0;
+	}
+	if (store_reply_type(r) == STORE_ARRAY && store_reply_count(r) >= 2)
+		got = job_of(store_reply_elem(r, 1), op, id, job);
+	store_reply_free(&r);
+	return got;
+}
+
+int sdb_done(const char *job, struct herr *e)
+{
+	if (run(e, (const char *const[]){"XACK", JOBS, GROUP, job, NULL}) < 0)
+		return -1;
+	return run(e, (const char *const[]){"XDEL", JOBS, job, NULL});
+}
+
+int sdb_release_name(const char *project, const char *name, const char *id, struct herr *e)
+{
+	/* Only when the name still points at this stack; the stack stays
+	 * in the project's list (show_deleted=true shows it). */
+	static const char lua[] = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then\n"
+				  "  redis.call('HDEL', KEYS[1], ARGV[1])\n"
+				  "end\n"
+				  "return 1\n";
+	char names[KEY_SIZE + 64];
+
+	snprintf(names, sizeof(names), "hearth:project:%s:names", project);
+	return run(e, (const char *const[]){"EVAL", lua, "1", names, name, id, NULL});
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+static void token_key(const char *token, char hex[65])
+{
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
+	sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+int sdb_token_put(const char *token, const char *project, const char *role, struct herr *e)
+{
+	char hex[65];
+	json_t *v = json_pack("{s:s,s:s}", "project", project, "role", role);
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(v);
+	if (!text) {
+		herr_set(e, HERR_NOMEM, "out of memory");
+		return -1;
+	}
+	token_key(token, hex);
+	rc = run(e, (const char *const[]){"HSET", "hearth:tokens", hex, text, NULL});
+	free(text);
+	return rc;
+}
+
+json_t *sdb_token_get(const char *token, struct herr *e)
+{
+	char hex[65];
+	struct store_reply *r;
+	const char *v;
+	size_t len;
+	json_t *o = NULL;
+
+	token_key(token, hex);
+	r = store_cmdv(e, "HGET", "hearth:tokens", hex, NULL);
+	if (r && (v = store_reply_str(r, &len)))
+		o = json_loadb(v, len, 0, NULL);
+	store_reply_free(&r);
+	return o;
+}

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Stacks through the REST API with real curl, a real hearthd and its
+# embedded redis-server: tokens and projects, create in dependency order
+# with concurrent waits, outputs, events, validation errors, failure with
+# and without rollback, delete, and a hearthd killed in the middle of a
+# create that another hearthd finishes.
+. "$(dirname "$0")/../lib.sh"
+
+# jget JSON PYTHON-EXPRESSION: evaluates the expression on the parsed
+# JSON, bound to j; prints the result (strings bare, the rest as JSON).
+jget() {
+	python3 -c 'import json, sys
+j = json.loads(sys.argv[1])
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v))' "$1" "$2" 2>/dev/null
+}
+
+start_hearthd a --set engine.reclaim_after=2s
+ok $? "hearthd starts"
+ADMIN=$(cat "$HD_STATE/admin-token")
+like "$ADMIN" '^[0-9a-f]{64}$' "an admin token is made at first start"
+is "$(stat -c %a "$HD_STATE/admin-token")" 600 "readable by its owner only"
+
+# ------------------------------------------------------------- tokens
+http st body "$API/v1/p1/stacks"
+is "$st" 401 "no token: 401"
+like "$body" '"type":"Unauthorized"' "saying so"
+http st body -H "X-Auth-Token: nope" "$API/v1/p1/stacks"
+is "$st" 401 "an unknown token: 401"
+http st body -X POST -H "X-Auth-Token: $ADMIN" -d '{"project": "p1"}' "$API/v1/admin/tokens"
+is "$st" 201 "the admin issues a token for project p1"
+P1=$(jget "$body" 'j["token"]')
+is "$(jget "$body" 'j["role"]')" member "a member token by default"
+http st body -X POST -H "X-Auth-Token: $ADMIN" -d '{"project": "p2"}' "$API/v1/admin/tokens"
+P2=$(jget "$body" 'j["token"]')
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"project": "p1"}' "$API/v1/admin/tokens"
+is "$st" 403 "a member cannot issue tokens"
+http st body -X POST -H "X-Auth-Token: $ADMIN" -d '{"project": "a/b"}' "$API/v1/admin/tokens"
+is "$st" 400 "a project name with a slash is refused"
+unlike "$(redis-cli -s "$HD_STATE/redis/redis.sock" hgetall hearth:tokens)" "$P1" \
+	"Redis keeps only hashes of tokens"
+
+# ------------------------------------------------------------- create
+cat > "$T/s1.json" <<'EOF'
+{"stack_name": "s1", "parameters": {"pw": "sekrit-value-1"},
+ "template": {"heat_template_version": "2021-04-16", "description": "demo stack",
+  "parameters": {"pw": {"type": "string", "hidden": true}, "n": {"type": "number", "default": 3}},
+  "resources": {
+   "a": {"type": "OS::Heat::Value",
+         "properties": {"value": {"str_replace": {"template": "n=N", "params": {"N": {"get_param": "n"}}}}}},
+   "b": {"type": "OS::Heat::TestResource", "properties": {"value": {"get_attr": ["a", "value"]}, "wait_secs": 1}},
+   "w": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 1}},
+   "c": {"type": "OS::Heat::RandomString", "properties": {"length": 12, "character_classes": [{"class": "digits", "min": 12}]}},
+   "d": {"type": "OS::Heat::None", "depends_on": ["b", "c", "w"]}},
+  "outputs": {"b_out": {"value": {"get_attr": ["b", "output"]}, "description": "b's output"},
+              "secret": {"value": {"get_param": "pw"}},
+              "dref": {"value": {"get_resource": "d"}},
+              "rand": {"value": {"get_attr": ["c", "value"]}}}}}
+EOF
+http st body -X POST -H "X-Auth-Token: $P1" --data-binary @"$T/s1.json" "$API/v1/p1/stacks"
+is "$st" 201 "create: 201"
+ID=$(jget "$body" 'j["stack"]["id"]')
+like "$ID" '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' "with a version 4 UUID"
+like "$(jget "$body" 'j["stack"]["links"][0]["href"]')" "/v1/p1/stacks/s1/$ID\$" "and its canonical link"
+
+hdrs=$(curl -s -D - -o /dev/null -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1")
+like "$hdrs" '^HTTP/1.1 302' "a lookup by name: 302"
+like "$hdrs" "Location: http://[^ ]*/v1/p1/stacks/s1/$ID" "to the canonical URL"
+hdrs=$(curl -s -D - -o /dev/null -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/$ID")
+like "$hdrs" "Location: http://[^ ]*/v1/p1/stacks/s1/$ID" "a lookup by id too"
+hdrs=$(curl -s -D - -o /dev/null -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/events")
+like "$hdrs" "Location: http://[^ ]*/v1/p1/stacks/s1/$ID/events" "a sub-path keeps its tail"
+
+stack_status() { # stack_status TOKEN PROJECT NAME
+	curl -s -L -H "X-Auth-Token: $1" "$API/v1/$2/stacks/$3" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["stack"]["stack_status"])' 2>/dev/null
+}
+is_status() { [ "$(stack_status "$@")" = "$4" ]; }
+wait_for "$(secs 20)" is_status "$P1" p1 s1 CREATE_COMPLETE
+ok $? "the stack reaches CREATE_COMPLETE"
+
+http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1"
+is "$st" 200 "show: 200"
+is "$(jget "$body" 'j["stack"]["stack_status_reason"]')" "Stack CREATE completed successfully" "with Heat's reason"
+is "$(jget "$body" 'j["stack"]["parameters"]["n"]')" 3 "parameters shown as strings"
+is "$(jget "$body" 'j["stack"]["parameters"]["pw"]')" '******' "a hidden parameter masked"
+is "$(jget "$body" 'j["stack"]["parameters"]["OS::stack_id"]')" "$ID" "pseudo parameters included"
+is "$(jget "$body" '[o["output_value"] for o in j["stack"]["outputs"] if o["output_key"] == "b_out"][0]')" \
+	"n=3" "an output through get_attr of a resource that used get_attr"
+is "$(jget "$body" '[o["output_value"] for o in j["stack"]["outputs"] if o["output_key"] == "secret"][0]')" \
+	'******' "an output of a hidden parameter is masked"
+like "$(jget "$body" '[o["output_value"] for o in j["stack"]["outputs"] if o["output_key"] == "rand"][0]')" \
+	'^[0-9]{12}$' "RandomString made 12 digits as asked"
+unlike "$body" 'sekrit-value-1' "the hidden value appears nowhere in the show"
+
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/outputs/b_out"
+is "$(jget "$body" 'j["output"]["output_value"]')" "n=3" "output show"
+is "$(jget "$body" 'j["output"]["description"]')" "b's output" "with its description"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/outputs/nope"
+is "$st" 404 "an unknown output: 404"
+like "$body" 'Specified output key nope not found.' "in Heat's words"
+
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/resources"
+is "$(jget "$body" 'sorted(r["resource_name"] + ":" + r["resource_status"] for r in j["resources"])')" \
+	'["a:CREATE_COMPLETE", "b:CREATE_COMPLETE", "c:CREATE_COMPLETE", "d:CREATE_COMPLETE", "w:CREATE_COMPLETE"]' \
+	"every resource CREATE_COMPLETE"
+is "$(jget "$body" '[r["required_by"] for r in j["resources"] if r["resource_name"] == "a"][0]')" '["b"]' \
+	"required_by from the graph"
+like "$(jget "$body" '[r["physical_resource_id"] for r in j["resources"] if r["resource_name"] == "b"][0]')" \
+	'^s1-b-[a-z2-7]{12}$' "physical names as Heat makes them"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/resources/c"
+is "$(jget "$body" 'j["resource"]["attributes"]')" '{}' "RandomString's secret is not shown as an attribute"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/resources/zz"
+is "$st" 404 "an unknown resource: 404"
+
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/events"
+order=$(jget "$body" '" ".join(e["resource_name"] + ":" + e["resource_status"] for e in j["events"])')
+like "$order" '^s1:CREATE_IN_PROGRESS ' "events start with the stack's CREATE_IN_PROGRESS"
+like "$order" ' s1:CREATE_COMPLETE$' "and end with its CREATE_COMPLETE"
+pos() { printf '%s\n' $order | grep -nx "$1" | cut -d: -f1; }
+check "a completes before b starts (b uses a's attribute)" [ "$(pos a:CREATE_COMPLETE)" -lt "$(pos b:CREATE_IN_PROGRESS)" ]
+check "b and w wait together (both start before either completes)" \
+	[ "$(pos w:CREATE_IN_PROGRESS)" -lt "$(pos b:CREATE_COMPLETE)" ] 
+check "d starts after b, c and w complete" [ "$(pos d:CREATE_IN_PROGRESS)" -gt "$(pos b:CREATE_COMPLETE)" ] \
+	&& [ "$(pos d:CREATE_IN_PROGRESS)" -gt "$(pos w:CREATE_COMPLETE)" ]
+first=$(jget "$body" 'j["events"][2]["id"]')
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/events?marker=$first&limit=2"
+is "$(jget "$body" 'len(j["events"])')" 2 "events page with limit"
+is "$(jget "$body" 'j["events"][0]["id"] > "'"$first"'"')" true "starting after the marker"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/events?resource_name=d"
+is "$(jget "$body" '[e["resource_status"] for e in j["events"]]')" '["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]' \
+	"events filtered by resource"
+unlike "$body" 'sekrit' "no secret in events"
+
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/template"
+is "$(jget "$body" 'j["description"]')" "demo stack" "the stored template"
+
+# --------------------------------------------------------- projects
+http st body -H "X-Auth-Token: $P2" "$API/v1/p1/stacks"
+is "$st" 403 "another project's path: 403"
+http st body -H "X-Auth-Token: $P2" "$API/v1/p2/stacks/s1/$ID"
+is "$st" 404 "another project's stack under one's own project: 404"
+unlike "$body" 'p1' "naming nothing of the other project"
+http st body -H "X-Auth-Token: $P2" "$API/v1/p2/stacks/$ID"
+is "$st" 404 "nor found by its id"
+http st body -H "X-Auth-Token: $P2" "$API/v1/p2/stacks"
+is "$(jget "$body" 'j["stacks"]')" '[]' "p2 lists none of p1's stacks"
+http st body -H "X-Auth-Token: $ADMIN" "$API/v1/p1/stacks"
+is "$(jget "$body" '[s["stack_name"] for s in j["stacks"]]')" '["s1"]' "an admin sees into p1"
+
+# --------------------------------------------------------- bad input
+before=$(redis-cli -s "$HD_STATE/redis/redis.sock" --scan --pattern 'hearth:stack:*' | wc -l)
+http st body -X POST -H "X-Auth-Token: $P1" --data-binary @"$T/s1.json" "$API/v1/p1/stacks"
+is "$st" 409 "the same name again: 409"
+like "$body" '"type":"StackExists","message":"The Stack \(s1\) already exists."' "StackExists"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"stack_name": "bad", "template": {"heat_template_version": "2021-04-16",
+ "resources": {"x": {"type": "OS::Heat::Value", "properties": {"valu": 1}}, "y": {"type": "OS::Nope"}}}}' "$API/v1/p1/stacks"
+is "$st" 400 "an invalid template: 400"
+like "$body" '"type":"StackValidationFailed"' "StackValidationFailed"
+like "$body" 'resources.x.properties: Property error: Unknown Property valu' "naming the unknown property"
+like "$body" 'resources.y: The Resource Type \(OS::Nope\) could not be found.' "and, in the same answer, the unknown type"
+like "$body" '"explanation":"The server could not comply with the request' "with WebOb's explanation"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"stack_name": "y1", "template": "heat_template_version: 2021-04-16\nresources:\n  x:\n    type: OS::Heat::Value\n    properties: {value: {get_param: nope}}\n"}' "$API/v1/p1/stacks"
+is "$st" 400 "a YAML template given as text with an error: 400"
+like "$body" 'template:5:' "with the line inside that text"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"template": {}}' "$API/v1/p1/stacks"
+like "$st $body" '^400 .*No stack name specified' "no stack name: 400 in Heat's words"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"stack_name": "9x", "template": {}}' "$API/v1/p1/stacks"
+like "$st $body" '^400 .*Invalid stack name 9x' "a name not starting with a letter: 400"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"stack_name": "x", "timeout_mins": -1, "template": {}}' "$API/v1/p1/stacks"
+like "$st $body" "^400 .*Value '-1' is invalid for 'timeout_mins'" "a negative timeout: 400"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"stack_name": ' "$API/v1/p1/stacks"
+is "$st" 400 "a body that is not JSON: 400"
+after=$(redis-cli -s "$HD_STATE/redis/redis.sock" --scan --pattern 'hearth:stack:*' | wc -l)
+is "$after" "$before" "refused requests store nothing"
+
+# ------------------------------------------------------ failure paths
+fail_tmpl='"template": {"heat_template_version": "2021-04-16", "resources": {
+  "ok": {"type": "OS::Heat::Value", "properties": {"value": 1}},
+  "bad": {"type": "OS::Heat::TestResource", "properties": {"fail": true}, "depends_on": "ok"}}}'
+http st body -X POST -H "X-Auth-Token: $P1" -d "{\"stack_name\": \"f1\", $fail_tmpl}" "$API/v1/p1/stacks"
+is "$st" 201 "a stack that will fail is accepted"
+wait_for "$(secs 20)" is_status "$P1" p1 f1 CREATE_FAILED
+ok $? "it ends CREATE_FAILED (rollback disabled by default, as in Heat)"
+http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/f1"
+is "$(jget "$body" 'j["stack"]["stack_status_reason"]')" \
+	"Resource CREATE failed: ValueError: resources.bad: Test Resource failed bad" "naming the resource and the reason"
+http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/f1/resources"
+is "$(jget "$body" 'sorted(r["resource_name"] + ":" + r["resource_status"] for r in j["resources"])')" \
+	'["bad:CREATE_FAILED", "ok:CREATE_COMPLETE"]' "the resource that worked stays"
+
+http st body -X POST -H "X-Auth-Token: $P1" -d "{\"stack_name\": \"f2\", \"disable_rollback\": false, $fail_tmpl}" "$API/v1/p1/stacks"
+wait_for "$(secs 20)" is_status "$P1" p1 f2 ROLLBACK_COMPLETE
+ok $? "with rollback enabled: ROLLBACK_COMPLETE"
+http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/f2/events"
+like "$(jget "$body" '" ".join(e["resource_name"] + ":" + e["resource_status"] for e in j["events"])')" \
+	'f2:CREATE_FAILED f2:ROLLBACK_IN_PROGRESS bad:DELETE_IN_PROGRESS bad:DELETE_COMPLETE ok:DELETE_IN_PROGRESS ok:DELETE_COMPLETE f2:ROLLBACK_COMPLETE$' \
+	"created resources deleted in reverse order"
+
+# ------------------------------------------------------------ delete
+http st body -X DELETE -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID"
+is "$st" 204 "delete: 204"
+del_done() { curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/events" | grep -q '"resource_name":"s1","logical_resource_id":"s1","physical_resource_id":"[^"]*","resource_status_reason":"Stack DELETE completed successfully"'; }
+wait_for "$(secs 20)" del_done
+ok $? "the stack reaches DELETE_COMPLETE"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/resources"
+is "$(jget "$body" 'sorted(set(r["resource_status"] for r in j["resources"]))')" '["DELETE_COMPLETE"]' \
+	"every resource deleted"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks"
+is "$(jget "$body" 'sorted(s["stack_name"] for s in j["stacks"])')" '["f1", "f2"]' "gone from the list"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks?show_deleted=true"
+is "$(jget "$body" 'sorted(s["stack_name"] for s in j["stacks"])')" '["f1", "f2", "s1"]' "unless show_deleted=true"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1"
+is "$st" 404 "its name is free again"
+http st body -X POST -H "X-Auth-Token: $P1" --data-binary @"$T/s1.json" "$API/v1/p1/stacks"
+is "$st" 201 "and can be used by a new stack"
+ID2=$(jget "$body" 'j["stack"]["id"]')
+wait_for "$(secs 20)" is_status "$P1" p1 s1 CREATE_COMPLETE
+ok $? "which completes"
+
+# ------------------------------------------- a worker killed mid-create
+cat > "$T/slow.json" <<'EOF'
+{"stack_name": "slow", "template": {"heat_template_version": "2021-04-16", "resources": {
+  "first": {"type": "OS::Heat::Value", "properties": {"value": 1}},
+  "long": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 3}, "depends_on": "first"},
+  "last": {"type": "OS::Heat::Value", "properties": {"value": {"get_attr": ["long", "output"]}}}}}}
+EOF
+http st body -X POST -H "X-Auth-Token: $P1" --data-binary @"$T/slow.json" "$API/v1/p1/stacks"
+long_started() { curl -s -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/slow/events" | grep -q '"resource_name":"long".*CREATE_IN_PROGRESS'; }
+wait_for "$(secs 10)" long_started
+ok $? "the slow stack is half way"
+stop_hearthd KILL
+check "hearthd killed (SIGKILL) during the create" dead "$HD_PID"
+# The embedded redis-server follows its parent (PDEATHSIG), flushing its AOF.
+redis_gone() { ! pgrep -f "redis-server.*$HD_STATE" >/dev/null; }
+wait_for "$(secs 10)" redis_gone
+start_hearthd b --set engine.reclaim_after=2s
+ok $? "a new hearthd starts on the same state"
+wait_for "$(secs 30)" is_status "$P1" p1 slow CREATE_COMPLETE
+ok $? "and carries the stack on to CREATE_COMPLETE"
+http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/slow/events"
+is "$(jget "$body" 'sum(1 for e in j["events"] if e["resource_name"] == "first" and e["resource_status"] == "CREATE_COMPLETE")')" 1 \
+	"what was complete was not made again"
+is "$(jget "$body" '[e["resource_status"] for e in j["events"] if e["resource_name"] == "slow"]')" \
+	'["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]' "the stack started once and completed once"
+http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/slow/resources"
+is "$(jget "$body" 'sorted(r["resource_name"] + ":" + r["resource_status"] for r in j["resources"])')" \
+	'["first:CREATE_COMPLETE", "last:CREATE_COMPLETE", "long:CREATE_COMPLETE"]' "every resource complete"
+is "$(redis-cli -s "$HD_STATE/redis/redis.sock" xlen hearth:jobs)" 0 "no job left in the queue"
+
+stop_hearthd TERM
+is "$HD_STATUS" 0 "hearthd stops cleanly"
+check "no sanitizer or valgrind report" no_tool_reports "$T/a.log"
+check "none in the second hearthd either" no_tool_reports "$T/b.log"
+done_testing
