@@ -257,6 +257,55 @@ const char *http_query(const struct http_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct qs {
+	FILE *f;
+	int n;
+};
+
+static void qs_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~')
+			fputc(c, f);
+		else
+			fprintf(f, "%%%02X", c);
+	}
+}
+
+static enum MHD_Result qs_add(void *cls, enum MHD_ValueKind kind, const char *key,
+			      const char *value)
+{
+	struct qs *q = cls;
+
+	(void)kind;
+	fputc(q->n++ ? '&' : '?', q->f);
+	qs_escape(q->f, key);
+	if (value) {
+		fputc('=', q->f);
+		qs_escape(q->f, value);
+	}
+	return MHD_YES;
+}
+
+char *http_query_string(const struct http_req *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct qs q = {open_memstream(&buf, &len), 0};
+
+	if (!q.f)
+		return NULL;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, qs_add, &q);
+	if (fclose(q.f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 const char *http_param(const struct http_req *r, const char *name)
 {
 	for (int i = 0; i < r->nparams; i++)

@@ -61,6 +61,9 @@ const char *http_path(const struct http_req *req);
 const char *http_role(const struct http_req *req);
 const char *http_header(const struct http_req *req, const char *name);
 const char *http_query(const struct http_req *req, const char *name);
+/* The query as "?k=v&..." (URL-encoded again; "" when there is none);
+ * malloc'd, NULL when out of memory. */
+char *http_query_string(const struct http_req *req);
 /* A {name} segment of the matched pattern, or NULL. */
 const char *http_param(const struct http_req *req, const char *name);
 const char *http_body(const struct http_req *req, size_t *len);

@@ -465,9 +465,9 @@ static int redirect(struct http_req *req, const struct caller *c, const char *na
 		    const char *sub)
 {
 	struct herr e = HERR_INIT;
-	char id[SDB_ID_SIZE], url[1200], rest[160] = "";
-	const char *q = strchr(http_path(req), '?');
+	char id[SDB_ID_SIZE], url[1200], rest[160] = "", *q, *location;
 	json_t *rec;
+	int rc;
 
 	if (!resolve_name(c, name_or_id, id, &rec, &e)) {
 		if (herr_isset(&e))
@@ -478,10 +478,18 @@ static int redirect(struct http_req *req, const struct caller *c, const char *na
 	if (sub)
 		snprintf(rest, sizeof(rest), "/%s", sub);
 	stack_url(req, rec, rest, url, sizeof(url));
-	(void)q;
 	json_decref(rec);
-	http_set_header(req, "Location", url);
-	return http_reply_json(req, 302, json_pack("{s:s}", "location", url));
+	/* the query goes along: clients page events through the redirect */
+	q = http_query_string(req);
+	if (!q || asprintf(&location, "%s%s", url, q) < 0) {
+		free(q);
+		return http_error(req, 500, "InternalError", "out of memory");
+	}
+	free(q);
+	http_set_header(req, "Location", location);
+	rc = http_reply_json(req, 302, json_pack("{s:s}", "location", location));
+	free(location);
+	return rc;
 }
 
 static bool is_sub(const char *s)
