@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/client.h"
+#include "cli/stack.h"
 #include "cli/template.h"
 
 #define MAX_RESPONSE (16u << 20)
@@ -21,6 +22,7 @@ struct opts {
 	int timeout_ms;
 	int wait_s;
 	int json;
+	const char *token_file, *project, *format;
 };
 
 static void usage(FILE *out)
@@ -34,13 +36,29 @@ static void usage(FILE *out)
 	      "  template validate|resolve|show|graph [OPTION]... FILE\n"
 	      "                    work on a HOT template offline, no hearthd needed\n"
 	      "                    (see hearth template --help)\n"
+	      "  stack create -t TEMPLATE [-e ENV]... [-P KEY=VALUE]... [--files-dir DIR]\n"
+	      "               [--timeout MINUTES] [--enable-rollback] [--wait] NAME\n"
+	      "                    create a stack; --wait follows its events and exits 1\n"
+	      "                    when it ends FAILED or rolled back\n"
+	      "  stack list | stack show NAME | stack delete NAME [--wait]\n"
+	      "  output list STACK | output show STACK KEY\n"
+	      "  resource list STACK | resource show STACK NAME\n"
+	      "  event list STACK [--follow]\n"
+	      "  admin token create --project PROJECT [--role member|admin]\n"
+	      "                    issue an API token (needs an admin token)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -u, --url URL     the hearthd endpoint (default $HEARTH_URL, else\n"
 	      "                    http://127.0.0.1:8004, the API role)\n"
 	      "  -t, --timeout S   seconds to wait for each answer (default 10)\n"
 	      "  -w, --wait S      health: retry until healthy for up to S seconds\n"
-	      "  -j, --json        print the server's JSON as it is\n"
+	      "  -j, --json        health: print the server's JSON as it is\n"
+	      "  -k, --token-file FILE  read the API token from FILE (default\n"
+	      "                    $HEARTH_TOKEN; hearthd writes an admin token to\n"
+	      "                    STATE_DIR/admin-token)\n"
+	      "  -p, --project P   act in project P (default $HEARTH_PROJECT, else the\n"
+	      "                    token's own)\n"
+	      "  -f, --format F    table (default), json or yaml\n"
 	      "  -h, --help        show this help and exit\n"
 	      "  -V, --version     show the version and exit\n"
 	      "\n"
@@ -108,6 +126,35 @@ static int cmd_health(const struct opts *o)
 	return r.status == 200 ? 0 : 1;
 }
 
+/* The stack commands, with the token read from --token-file or
+ * $HEARTH_TOKEN. */
+static int api_command(const struct opts *o, int argc, char **argv)
+{
+	struct api_conn c = {o->url, getenv("HEARTH_TOKEN"), o->project, o->format, o->timeout_ms};
+	char token[256] = "";
+	int rc;
+
+	if (c.project && !*c.project)
+		c.project = NULL;
+	if (o->token_file) {
+		FILE *f = fopen(o->token_file, "r");
+
+		if (!f || !fgets(token, sizeof(token), f)) {
+			fprintf(stderr, "hearth: cannot read the token from %s: %s\n",
+				o->token_file, f ? "it is empty" : strerror(errno));
+			if (f)
+				fclose(f);
+			return 2;
+		}
+		fclose(f);
+		token[strcspn(token, "\r\n")] = '\0';
+		c.token = token;
+	}
+	rc = stack_cli_main(&c, argc, argv);
+	explicit_bzero(token, sizeof(token));
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -115,16 +162,22 @@ int main(int argc, char **argv)
 		{"timeout", required_argument, NULL, 't'},
 		{"wait", required_argument, NULL, 'w'},
 		{"json", no_argument, NULL, 'j'},
+		{"token-file", required_argument, NULL, 'k'},
+		{"project", required_argument, NULL, 'p'},
+		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	struct opts o = {.url = getenv("HEARTH_URL"), .timeout_ms = 10000};
+	struct opts o = {.url = getenv("HEARTH_URL"),
+			 .timeout_ms = 10000,
+			 .project = getenv("HEARTH_PROJECT"),
+			 .format = "table"};
 	int c, secs, rc;
 
 	if (!o.url || !o.url[0])
 		o.url = "http://127.0.0.1:8004";
-	while ((c = getopt_long(argc, argv, "+u:t:w:jhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+u:t:w:jk:p:f:hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			o.url = optarg;
@@ -149,6 +202,22 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = 1;
 			break;
+		case 'k':
+			o.token_file = optarg;
+			break;
+		case 'p':
+			o.project = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") != 0 && strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "yaml") != 0) {
+				fprintf(stderr,
+					"hearth: --format is table, json or yaml, not \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			o.format = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -169,6 +238,10 @@ int main(int argc, char **argv)
 		rc = cmd_health(&o);
 	} else if (strcmp(argv[optind], "template") == 0) {
 		rc = template_main(argc - optind, argv + optind);
+	} else if (strcmp(argv[optind], "stack") == 0 || strcmp(argv[optind], "output") == 0 ||
+		   strcmp(argv[optind], "resource") == 0 || strcmp(argv[optind], "event") == 0 ||
+		   strcmp(argv[optind], "admin") == 0) {
+		rc = api_command(&o, argc - optind, argv + optind);
 	} else {
 		fprintf(stderr, "hearth: unknown command \"%s\" (see --help)\n", argv[optind]);
 		rc = 2;

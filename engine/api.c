@@ -271,7 +271,7 @@ static int create_stack(struct http_req *req, void *arg)
 	json_error_t je;
 	size_t len;
 	const char *text, *bad;
-	json_t *body, *request, *rec, *def, *tags = json_null(), *params = json_object();
+	json_t *body, *request, *rec, *def, *tags = json_null(), *params = json_object(), *parsed;
 	char id[SDB_ID_SIZE], now[21], buf[512], created[32], *errors = NULL, url[1024];
 	struct timespec ts;
 	const char *k;
@@ -296,7 +296,9 @@ static int create_stack(struct http_req *req, void *arg)
 		json_object_get(body, "environment_files"), "files", json_object_get(body, "files"),
 		"parameters", json_object_get(body, "parameters"));
 	def = lc_define(request, str(body, "stack_name"), id, c.project, EVAL_VALIDATE, true, NULL,
-			NULL, &errors);
+			NULL, &errors, &parsed);
+	if (parsed) /* kept as Heat keeps it: the parsed template */
+		json_object_set_new(request, "template", parsed);
 	if (!def) {
 		int rc = http_error(req, 400, "StackValidationFailed", "%s",
 				    errors ? errors : "invalid stack");
@@ -862,6 +864,20 @@ static int create_token(struct http_req *req, void *arg)
 	return rc;
 }
 
+/* Who the caller is: lets a client with nothing but a token find its
+ * project. */
+static int token_self(struct http_req *req, void *arg)
+{
+	struct caller c;
+
+	(void)arg;
+	if (!authenticate(req, &c))
+		return 0;
+	return http_reply_json(
+		req, 200,
+		json_pack("{s:s,s:s}", "project", c.project, "role", c.admin ? "admin" : "member"));
+}
+
 int api_admin_token(const char *path, struct herr *e)
 {
 	char token[80] = "";
@@ -896,6 +912,7 @@ int api_admin_token(const char *path, struct herr *e)
 
 const struct http_route api_routes[] = {
 	{"POST", "/v1/admin/tokens", create_token, NULL},
+	{"GET", "/v1/tokens/self", token_self, NULL},
 	{"POST", "/v1/{project}/stacks", create_stack, NULL},
 	{"GET", "/v1/{project}/stacks", list_stacks, NULL},
 	{"GET", "/v1/{project}/stacks/{name}", lookup, NULL},

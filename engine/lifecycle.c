@@ -73,7 +73,7 @@ static const char *skip_position(const char *line)
 
 json_t *lc_define(json_t *request, const char *name, const char *id, const char *project,
 		  enum eval_mode mode, bool mask_hidden, json_t *attrs, json_t *ref_ids,
-		  char **errors)
+		  char **errors, json_t **parsed)
 {
 	struct stack_opts o = STACK_OPTS_DEFAULT;
 	struct doc *d = NULL, *envs[MAX_ENVS] = {0};
@@ -84,6 +84,8 @@ json_t *lc_define(json_t *request, const char *name, const char *id, const char 
 	size_t i;
 
 	*errors = NULL;
+	if (parsed)
+		*parsed = NULL;
 	if (!json_object_get(request, "template")) {
 		append(errors, "No template specified");
 		return NULL;
@@ -125,6 +127,8 @@ json_t *lc_define(json_t *request, const char *name, const char *id, const char 
 	o.ref_ids = ref_ids;
 	o.mask_hidden = mask_hidden;
 	def = stack_define(d, &o, dg);
+	if (parsed)
+		*parsed = json_incref(doc_root(d));
 	if (diags_count(dg, DIAG_ERROR) > 0) {
 		for (int k = 0; k < diags_total(dg); k++) {
 			const char *line = diags_line(dg, k);
@@ -352,7 +356,7 @@ static void store_outputs(struct job *j, json_t *request)
 {
 	char *errors = NULL;
 	json_t *def = lc_define(request, j->name, j->id, j->project, EVAL_RESOLVE, true, j->attrs,
-				j->refs, &errors);
+				j->refs, &errors, NULL);
 
 	free(errors);
 	if (def) {
@@ -380,7 +384,7 @@ static int run_create(struct job *j)
 		return -1;
 	collect_created(j);
 	def = lc_define(request, j->name, j->id, j->project, EVAL_RESOLVE, false, j->attrs, j->refs,
-			&errors);
+			&errors, NULL);
 	if (!def) {
 		snprintf(why, sizeof(why), "%s", errors ? errors : "invalid stack");
 		rc = 1;
@@ -405,7 +409,7 @@ static int run_create(struct job *j)
 			json_decref(def);
 			free(errors);
 			def = lc_define(request, j->name, j->id, j->project, EVAL_RESOLVE, false,
-					j->attrs, j->refs, &errors);
+					j->attrs, j->refs, &errors, NULL);
 			if (!def) {
 				snprintf(why, sizeof(why), "%s", errors ? errors : "invalid stack");
 				rc = 1;

@@ -14,10 +14,12 @@
 /* A stack's definition (stack.h) from a stored request {template,
  * environment, environment_files, files, parameters}.  attrs and ref_ids:
  * what created resources gave (RESOLVE).  NULL with *errors (malloc'd, one
- * finding per line) when the request is not a valid stack. */
+ * finding per line) when the request is not a valid stack.  parsed, when
+ * not NULL, gets the template as loaded (a template sent as text, parsed),
+ * even when it is not valid. */
 json_t *lc_define(json_t *request, const char *name, const char *id, const char *project,
 		  enum eval_mode mode, bool mask_hidden, json_t *attrs, json_t *ref_ids,
-		  char **errors);
+		  char **errors, json_t **parsed);
 
 /* Starts n worker threads (engine role); each takes jobs until
  * lc_stop().  reclaim_ms: how long a job may sit with a worker that
