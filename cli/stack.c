@@ -496,8 +496,8 @@ static int stack_create(struct api_conn *c, int argc, char **argv)
 		json_array_append_new(ef, json_string(envs[i]));
 		free(env);
 	}
-	body = json_pack("{s:s,s:s,s:o,s:O,s:o,s:b}", "stack_name", argv[optind], "template", text,
-			 "environment_files", ef, "files", files, "parameters", json_incref(params),
+	body = json_pack("{s:s,s:s,s:o,s:O,s:O,s:b}", "stack_name", argv[optind], "template", text,
+			 "environment_files", ef, "files", files, "parameters", params,
 			 "disable_rollback", !rollback);
 	if (timeout)
 		json_object_set_new(body, "timeout_mins", json_integer(timeout));
@@ -528,6 +528,7 @@ usage:
 out:
 	free(text);
 	json_decref(params);
+	json_decref(files);
 	json_decref(body);
 	json_decref(resp);
 	return rc;

@@ -271,7 +271,7 @@ static int create_stack(struct http_req *req, void *arg)
 	json_error_t je;
 	size_t len;
 	const char *text, *bad;
-	json_t *body, *request, *rec, *def, *tags = json_null(), *params = json_object(), *parsed;
+	json_t *body, *request, *rec, *def, *tags = json_null(), *params, *parsed;
 	char id[SDB_ID_SIZE], now[21], buf[512], created[32], *errors = NULL, url[1024];
 	struct timespec ts;
 	const char *k;
@@ -308,6 +308,7 @@ static int create_stack(struct http_req *req, void *arg)
 		json_decref(body);
 		return rc;
 	}
+	params = json_object();
 	json_object_foreach (json_object_get(def, "parameters"), k, v)
 		json_object_set_new(params, k, param_text(v));
 	if (json_is_string(json_object_get(body, "tags"))) {
