@@ -562,7 +562,13 @@ static int delete_stack(struct http_req *req, void *arg)
 		return http_error(req, 404, "EntityNotFound", "The Stack (%s) could not be found.",
 				  http_param(req, "name"));
 	}
-	if (sdb_queue("delete", str(rec, "id"), &e) < 0) {
+	{ /* a create still running stops at its next step */
+		json_t *f = json_pack("{s:b}", "cancel", true);
+
+		sdb_set(str(rec, "id"), f, &e);
+		json_decref(f);
+	}
+	if (herr_isset(&e) || sdb_queue("delete", str(rec, "id"), &e) < 0) {
 		json_decref(rec);
 		return http_herr(req, &e);
 	}

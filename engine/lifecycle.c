@@ -171,6 +171,8 @@ static long reclaim_after_ms;
 /* One job's context. */
 struct job {
 	char id[SDB_ID_SIZE];
+	const char *consumer, *job; /* who runs it, and its entry in the queue */
+	uint64_t touched_ns;        /* when the lock and the job were last renewed */
 	json_t *rec;
 	const char *name, *project;
 	uint64_t deadline_ns; /* 0: none */
@@ -184,6 +186,28 @@ static const char *str(json_t *o, const char *k)
 	const char *s = json_string_value(json_object_get(o, k));
 
 	return s ? s : "";
+}
+
+/* Renews the stack's lock and the job's claim, at most once a second:
+ * false when the lock went to another worker (this one was too slow). */
+static bool alive(struct job *j)
+{
+	uint64_t now = clock_now_ns();
+	struct herr e = HERR_INIT;
+
+	if (now - j->touched_ns < 1000000000ull)
+		return true;
+	j->touched_ns = now;
+	sdb_touch(j->consumer, j->job, &e);
+	return sdb_lock(j->id, j->consumer, reclaim_after_ms, &e) != 0;
+}
+
+/* Whether a delete asked the running create to stop. */
+static bool cancelled(struct job *j)
+{
+	struct herr e = HERR_INIT;
+
+	return sdb_flag(j->id, "cancel", &e);
 }
 
 /* The one function through which a resource changes state. */
@@ -231,6 +255,8 @@ static int remove_resources(struct job *j, json_t *batches)
 			    (strcmp(str(res, "resource_action"), "DELETE") == 0 &&
 			     strcmp(str(res, "resource_status"), "COMPLETE") == 0))
 				continue;
+			if (!alive(j))
+				return -1;
 			if (resource_state(j, name, type, "DELETE", "IN_PROGRESS", "state changed",
 					   NULL) < 0)
 				return -1;
@@ -275,6 +301,10 @@ static int create_batch(struct job *j, json_t *def, json_t *batch, char *why, si
 		if (res && strcmp(str(res, "resource_action"), "CREATE") == 0 &&
 		    strcmp(str(res, "resource_status"), "COMPLETE") == 0)
 			continue; /* done before this worker took the job */
+		if (!alive(j)) {
+			rc = -1;
+			goto out;
+		}
 		if (resource_state(j, name, type, "CREATE", "IN_PROGRESS", "state changed", NULL) <
 		    0) {
 			rc = -1;
@@ -303,12 +333,17 @@ static int create_batch(struct job *j, json_t *def, json_t *batch, char *why, si
 		if (p[next].until_ns > now) {
 			uint64_t left = p[next].until_ns - now;
 
-			if (atomic_load(&stopping)) {
+			if (atomic_load(&stopping) || !alive(j)) {
 				rc = -1;
 				goto out;
 			}
 			if (timed_out(j)) {
 				snprintf(why, size, "Create timed out");
+				rc = 1;
+				goto out;
+			}
+			if (cancelled(j)) {
+				snprintf(why, size, "Stack CREATE cancelled");
 				rc = 1;
 				goto out;
 			}
@@ -405,6 +440,11 @@ static int run_create(struct job *j)
 			rc = 1;
 			break;
 		}
+		if (cancelled(j)) {
+			snprintf(why, sizeof(why), "Stack CREATE cancelled");
+			rc = 1;
+			break;
+		}
 		if (b > 0) { /* resolved again with what the earlier batches gave */
 			json_decref(def);
 			free(errors);
@@ -423,7 +463,8 @@ static int run_create(struct job *j)
 		rc = sdb_stack_state(j->id, "CREATE", "COMPLETE",
 				     "Stack CREATE completed successfully", &j->e);
 	} else if (rc == 1) {
-		bool rollback = !json_is_true(json_object_get(j->rec, "disable_rollback")) &&
+		bool rollback = !cancelled(j) &&
+				!json_is_true(json_object_get(j->rec, "disable_rollback")) &&
 				!(json_is_string(json_object_get(j->rec, "disable_rollback")) &&
 				  strcmp(str(j->rec, "disable_rollback"), "true") == 0);
 
@@ -472,15 +513,38 @@ static int run_delete(struct job *j)
 	return sdb_release_name(j->project, j->name, j->id, &j->e);
 }
 
-static int run_job(const char *op, const char *id)
+/* Takes the stack's lock, waiting while another worker holds it (a
+ * create a delete is cancelling; a dead worker's lock runs out). */
+static bool lock_stack(struct job *j)
 {
-	struct job j = {.e = HERR_INIT};
+	for (;;) {
+		struct herr e = HERR_INIT;
+		int got = sdb_lock(j->id, j->consumer, reclaim_after_ms, &e);
+
+		if (got > 0) {
+			j->touched_ns = clock_now_ns();
+			return true;
+		}
+		if (got < 0 || atomic_load(&stopping))
+			return false;
+		sdb_touch(j->consumer, j->job, &e);
+		usleep(100000);
+	}
+}
+
+static int run_job(const char *consumer, const char *job, const char *op, const char *id)
+{
+	struct job j = {.e = HERR_INIT, .consumer = consumer, .job = job};
 	json_t *t;
 	int rc = -1;
 
 	snprintf(j.id, sizeof(j.id), "%s", id);
-	if (!(j.rec = sdb_get(id, &j.e)))
+	if (!lock_stack(&j))
+		return -1;
+	if (!(j.rec = sdb_get(id, &j.e))) {
+		sdb_unlock(id, consumer);
 		return j.e.code == HERR_NOT_FOUND ? 0 : -1;
+	}
 	j.name = str(j.rec, "stack_name");
 	j.project = str(j.rec, "project");
 	t = json_object_get(j.rec, "timeout_mins");
@@ -508,6 +572,7 @@ static int run_job(const char *op, const char *id)
 out:
 	if (rc < 0)
 		log_warn("engine", "job %s of stack %s stopped: %s", op, id, j.e.msg);
+	sdb_unlock(id, consumer);
 	json_decref(j.rec);
 	json_decref(j.resources);
 	json_decref(j.attrs);
@@ -534,7 +599,7 @@ static void *worker(void *arg)
 		}
 		if (got == 0)
 			continue;
-		if (run_job(op, id) == 0)
+		if (run_job(consumer, job, op, id) == 0)
 			sdb_done(job, &e);
 		/* else: left pending, for this or another worker to take over */
 	}

@@ -311,6 +311,20 @@ json_t *sdb_list(const char *project, struct herr *e)
 	return out;
 }
 
+bool sdb_flag(const char *id, const char *field, struct herr *e)
+{
+	char k[KEY_SIZE];
+	struct store_reply *r;
+	const char *v;
+	bool yes;
+
+	key(k, id, "");
+	r = store_cmdv(e, "HGET", k, field, NULL);
+	yes = r && (v = store_reply_str(r, NULL)) && strcmp(v, "true") == 0;
+	store_reply_free(&r);
+	return yes;
+}
+
 int sdb_set(const char *id, json_t *fields, struct herr *e)
 {
 	size_t n = json_object_size(fields), argc = 0, i = 0;
@@ -533,6 +547,47 @@ int sdb_done(const char *job, struct herr *e)
 	if (run(e, (const char *const[]){"XACK", JOBS, GROUP, job, NULL}) < 0)
 		return -1;
 	return run(e, (const char *const[]){"XDEL", JOBS, job, NULL});
+}
+
+int sdb_lock(const char *id, const char *owner, long ttl_ms, struct herr *e)
+{
+	static const char lua[] = "local v = redis.call('GET', KEYS[1])\n"
+				  "if v == false or v == ARGV[1] then\n"
+				  "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+				  "  return 1\n"
+				  "end\n"
+				  "return 0\n";
+	char k[KEY_SIZE], ttl[24];
+	struct store_reply *r;
+	int got;
+
+	key(k, id, ":lock");
+	snprintf(ttl, sizeof(ttl), "%ld", ttl_ms);
+	r = store_cmdv(e, "EVAL", lua, "1", k, owner, ttl, NULL);
+	if (!r)
+		return -1;
+	got = store_reply_type(r) == STORE_INT && store_reply_int(r) == 1;
+	store_reply_free(&r);
+	return got;
+}
+
+void sdb_unlock(const char *id, const char *owner)
+{
+	static const char lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+				  "  redis.call('DEL', KEYS[1])\n"
+				  "end\n"
+				  "return 1\n";
+	struct herr e = HERR_INIT;
+	char k[KEY_SIZE];
+
+	key(k, id, ":lock");
+	run(&e, (const char *const[]){"EVAL", lua, "1", k, owner, NULL});
+}
+
+int sdb_touch(const char *consumer, const char *job, struct herr *e)
+{
+	return run(e, (const char *const[]){"XCLAIM", JOBS, GROUP, consumer, "0", job, "JUSTID",
+					    NULL});
 }
 
 int sdb_release_name(const char *project, const char *name, const char *id, struct herr *e)

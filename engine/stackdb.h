@@ -33,6 +33,8 @@ json_t *sdb_get(const char *id, struct herr *e);
 bool sdb_lookup(const char *project, const char *name, char id[SDB_ID_SIZE], struct herr *e);
 /* The project's stacks, oldest first (records without the request). */
 json_t *sdb_list(const char *project, struct herr *e);
+/* Whether the record's field holds "true". */
+bool sdb_flag(const char *id, const char *field, struct herr *e);
 /* Sets fields of the stack record (object of strings or JSON values). */
 int sdb_set(const char *id, json_t *fields, struct herr *e);
 
@@ -59,6 +61,14 @@ int sdb_take(const char *consumer, int block_ms, char op[16], char id[SDB_ID_SIZ
 int sdb_reclaim(const char *consumer, long idle_ms, char op[16], char id[SDB_ID_SIZE], char job[64],
 		struct herr *e);
 int sdb_done(const char *job, struct herr *e);
+
+/* The stack's lock, held by the worker running one of its jobs for ttl_ms
+ * unless renewed: 1 taken (or renewed by its owner), 0 held by another. */
+int sdb_lock(const char *id, const char *owner, long ttl_ms, struct herr *e);
+void sdb_unlock(const char *id, const char *owner);
+/* Tells the group the job is alive (its idle time starts again), so that
+ * no other worker takes over a long job. */
+int sdb_touch(const char *consumer, const char *job, struct herr *e);
 
 /* Forgets a deleted stack's name (the record stays, DELETE_COMPLETE). */
 int sdb_release_name(const char *project, const char *name, const char *id, struct herr *e);

@@ -218,6 +218,32 @@ ID2=$(jget "$body" 'j["stack"]["id"]')
 wait_for "$(secs 20)" is_status "$P1" p1 s1 CREATE_COMPLETE
 ok $? "which completes"
 
+# ----------------------------------------- delete while a create runs
+cat > "$T/long.json" <<'EOF'
+{"stack_name": "long", "template": {"heat_template_version": "2021-04-16", "resources": {
+  "first": {"type": "OS::Heat::Value", "properties": {"value": 1}},
+  "wait": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": 60}, "depends_on": "first"},
+  "never": {"type": "OS::Heat::Value", "properties": {"value": 2}, "depends_on": "wait"}}}}
+EOF
+http st body -X POST -H "X-Auth-Token: $P1" --data-binary @"$T/long.json" "$API/v1/p1/stacks"
+LONG=$(jget "$body" 'j["stack"]["id"]')
+wait_started() { curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/long/$LONG/events" | grep -q '"resource_name":"wait".*CREATE_IN_PROGRESS'; }
+wait_for "$(secs 10)" wait_started
+ok $? "a long create is under way"
+t0=$(date +%s)
+http st body -X DELETE -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/long/$LONG"
+is "$st" 204 "deleting it meanwhile: 204"
+long_deleted() { curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/long/$LONG/events" | grep -q 'Stack DELETE completed successfully'; }
+wait_for "$(secs 20)" long_deleted
+ok $? "the create stops and the delete completes"
+check "well before the 60 s wait would have ended" [ $(($(date +%s) - t0)) -lt 30 ]
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/long/$LONG/events"
+like "$(jget "$body" '" ".join(e["resource_name"] + ":" + e["resource_status"] for e in j["events"])')" \
+	'long:CREATE_FAILED .*long:DELETE_IN_PROGRESS .*wait:DELETE_COMPLETE .*first:DELETE_COMPLETE long:DELETE_COMPLETE$' \
+	"the create ends FAILED first, then the delete runs"
+unlike "$(jget "$body" '" ".join(e["resource_name"] for e in j["events"])')" 'never' "nothing after the cancelled step was started"
+like "$body" 'Stack CREATE cancelled' "the create's reason says it was cancelled"
+
 # ------------------------------------------- a worker killed mid-create
 cat > "$T/slow.json" <<'EOF'
 {"stack_name": "slow", "template": {"heat_template_version": "2021-04-16", "resources": {
