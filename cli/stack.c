@@ -238,8 +238,11 @@ static void fields(json_t *o, const char *const *keys)
 		if (strlen(*k) > w)
 			w = strlen(*k);
 	for (const char *const *k = keys; *k; k++) {
-		char *t = cell(json_object_get(o, *k));
+		char *t;
 
+		if (!json_object_get(o, *k))
+			continue; /* a field this answer does not have */
+		t = cell(json_object_get(o, *k));
 		printf("%-*s  %s\n", (int)w, *k, t ? t : "");
 		free(t);
 	}
