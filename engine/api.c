@@ -415,6 +415,7 @@ static json_t *outputs_view(json_t *rec, bool values, const char *only)
 	json_t *out = json_array(), *x;
 	const char *k;
 
+	values = values && json_is_object(vals); /* resolved when an action completed */
 	json_object_foreach (declared, k, x) {
 		json_t *desc = json_object_get(json_object_get(tmpl_outputs, k), "description");
 		json_t *o;
@@ -531,12 +532,132 @@ static int show_stack(struct http_req *req, void *arg)
 		return 0;
 	o = stack_view(req, rec, true);
 	if (!ro || strcasecmp(ro, "false") != 0)
-		json_object_set_new(
-			o, "outputs",
-			outputs_view(rec, strcmp(str(rec, "stack_status"), "CREATE_COMPLETE") == 0,
-				     NULL));
+		json_object_set_new(o, "outputs", outputs_view(rec, true, NULL));
 	json_decref(rec);
 	return http_reply_json(req, 200, json_pack("{s:o}", "stack", o));
+}
+
+/* Merges the maps of src into those of dst, key by key (PATCH). */
+static void merge_maps(json_t *dst, json_t *src)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (src, k, v) {
+		json_t *d = json_object_get(dst, k);
+
+		if (json_is_object(d) && json_is_object(v))
+			json_object_update(d, v);
+		else
+			json_object_set(dst, k, v);
+	}
+}
+
+/* PUT and PATCH (hot-spec §6.2): the new request, validated whole, is
+ * stored as pending and the update queued; 202. */
+static int update_stack(struct http_req *req, void *arg)
+{
+	struct caller c;
+	struct herr e = HERR_INIT;
+	json_error_t je;
+	size_t len, i;
+	const char *text = http_body(req, &len);
+	json_t *rec, *body, *old, *request, *def, *parsed, *pending, *params, *x;
+	bool existing = strcmp(http_method(req), "PATCH") == 0;
+	char *errors = NULL;
+	const char *k;
+	int rc;
+
+	(void)arg;
+	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+		return 0;
+	body = text ? json_loadb(text, len, 0, &je) : NULL;
+	if (!json_is_object(body)) {
+		json_decref(rec);
+		json_decref(body);
+		return http_error(req, 400, "BadRequest", "The request body is not a JSON object");
+	}
+	existing = existing || json_is_true(json_object_get(body, "existing"));
+	old = json_object_get(rec, "request");
+	if (existing) {
+		json_t *env = json_object_get(body, "environment");
+
+		request = json_deep_copy(old);
+		x = json_object_get(body, "template");
+		if (x && !json_is_null(x))
+			json_object_set(request, "template", x);
+		if (!json_is_object(json_object_get(request, "parameters")))
+			json_object_set_new(request, "parameters", json_object());
+		if (json_is_object(json_object_get(body, "parameters")))
+			json_object_update(json_object_get(request, "parameters"),
+					   json_object_get(body, "parameters"));
+		json_array_foreach (json_object_get(body, "clear_parameters"), i, x)
+			json_object_del(json_object_get(request, "parameters"),
+					json_string_value(x) ?: "");
+		if (json_is_object(env) && json_object_size(env)) {
+			if (!json_is_object(json_object_get(request, "environment")))
+				json_object_set_new(request, "environment", json_object());
+			merge_maps(json_object_get(request, "environment"), env);
+		}
+		if (json_is_object(json_object_get(body, "files"))) {
+			if (!json_is_object(json_object_get(request, "files")))
+				json_object_set_new(request, "files", json_object());
+			json_object_update(json_object_get(request, "files"),
+					   json_object_get(body, "files"));
+		}
+		if (json_is_array(json_object_get(body, "environment_files")))
+			json_object_set(request, "environment_files",
+					json_object_get(body, "environment_files"));
+	} else {
+		if (!json_object_get(body, "template") ||
+		    json_is_null(json_object_get(body, "template"))) {
+			json_decref(rec);
+			json_decref(body);
+			return http_error(req, 400, "BadRequest", "No template specified");
+		}
+		request = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "template",
+				    json_object_get(body, "template"), "environment",
+				    json_object_get(body, "environment"), "environment_files",
+				    json_object_get(body, "environment_files"), "files",
+				    json_object_get(body, "files"), "parameters",
+				    json_object_get(body, "parameters"));
+	}
+	def = lc_define(request, str(rec, "stack_name"), str(rec, "id"), c.project, EVAL_VALIDATE,
+			true, NULL, NULL, &errors, &parsed);
+	if (parsed)
+		json_object_set_new(request, "template", parsed);
+	if (!def) {
+		rc = http_error(req, 400, "StackValidationFailed", "%s",
+				errors ? errors : "invalid stack");
+		goto out;
+	}
+	params = json_object();
+	json_object_foreach (json_object_get(def, "parameters"), k, x)
+		json_object_set_new(params, k, param_text(x));
+	pending = json_pack("{s:O,s:o,s:O?,s:s}", "request", request, "parameters", params,
+			    "outputs_declared", json_object_get(def, "outputs"), "description",
+			    str(json_object_get(request, "template"), "description"));
+	json_object_set(pending, "template_description", json_object_get(pending, "description"));
+	if ((x = json_object_get(body, "timeout_mins")) && !json_is_null(x))
+		json_object_set_new(pending, "timeout_mins", json_integer(timeout_of(x)));
+	if ((x = json_object_get(body, "disable_rollback")) && !json_is_null(x))
+		json_object_set_new(pending, "disable_rollback", json_boolean(bool_of(x, true)));
+	json_decref(def);
+	if (sdb_begin_update(str(rec, "id"), pending, &e) < 0) {
+		rc = e.code == HERR_CONFLICT ? http_error(req, 409, "ActionInProgress", "%s", e.msg)
+					     : http_herr(req, &e);
+		json_decref(pending);
+		goto out;
+	}
+	json_decref(pending);
+	log_info("api", "stack %s (%s) update queued", str(rec, "stack_name"), str(rec, "id"));
+	rc = http_reply(req, 202, NULL, NULL, 0);
+out:
+	free(errors);
+	json_decref(request);
+	json_decref(body);
+	json_decref(rec);
+	return rc;
 }
 
 static int delete_lookup(struct http_req *req, void *arg)
@@ -602,7 +723,7 @@ static int show_output(struct http_req *req, void *arg)
 	(void)arg;
 	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
 		return 0;
-	list = outputs_view(rec, strcmp(str(rec, "stack_status"), "CREATE_COMPLETE") == 0, key);
+	list = outputs_view(rec, true, key);
 	json_decref(rec);
 	if (json_array_size(list) == 0) {
 		json_decref(list);
@@ -924,6 +1045,10 @@ const struct http_route api_routes[] = {
 	{"GET", "/v1/{project}/stacks", list_stacks, NULL},
 	{"GET", "/v1/{project}/stacks/{name}", lookup, NULL},
 	{"DELETE", "/v1/{project}/stacks/{name}", delete_lookup, NULL},
+	{"PUT", "/v1/{project}/stacks/{name}", lookup, NULL},
+	{"PATCH", "/v1/{project}/stacks/{name}", lookup, NULL},
+	{"PUT", "/v1/{project}/stacks/{name}/{id}", update_stack, NULL},
+	{"PATCH", "/v1/{project}/stacks/{name}/{id}", update_stack, NULL},
 	{"GET", "/v1/{project}/stacks/{name}/{id}", show_stack, NULL},
 	{"DELETE", "/v1/{project}/stacks/{name}/{id}", delete_stack, NULL},
 	{"GET", "/v1/{project}/stacks/{name}/{id}/outputs", list_outputs, NULL},

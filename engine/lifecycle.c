@@ -22,6 +22,7 @@
 #include "common/store.h"
 #include "engine/load.h"
 #include "engine/rsrc.h"
+#include "engine/schema.h"
 #include "engine/stack.h"
 #include "engine/stackdb.h"
 
@@ -221,6 +222,13 @@ static int resource_state(struct job *j, const char *name, const char *type, con
 				name, "resource_type", type, "physical_resource_id", "");
 		json_object_set_new(j->resources, name, res);
 	}
+	if (strcmp(action, "CREATE") == 0 && strcmp(status, "IN_PROGRESS") == 0) {
+		struct timespec ts; /* the order things were made in, for deletes */
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		json_object_set_new(res, "created_seq",
+				    json_integer((json_int_t)ts.tv_sec * 1000000000 + ts.tv_nsec));
+	}
 	json_object_set_new(res, "resource_action", json_string(action));
 	json_object_set_new(res, "resource_status", json_string(status));
 	json_object_set_new(res, "resource_status_reason", json_string(reason));
@@ -238,52 +246,163 @@ static bool timed_out(const struct job *j)
 	return j->deadline_ns && clock_now_ns() > j->deadline_ns;
 }
 
-/* What delete and rollback remove: created resources, last batch first. */
-static int remove_resources(struct job *j, json_t *batches)
+/* Whether a stored resource stands for something that exists. */
+static bool exists(json_t *res)
 {
-	for (size_t b = json_array_size(batches); b-- > 0;) {
-		json_t *batch = json_array_get(batches, b), *n;
-		size_t i;
+	const char *a = str(res, "resource_action"), *st = str(res, "resource_status");
 
-		json_array_foreach (batch, i, n) {
-			const char *name = json_string_value(n);
-			json_t *res = json_object_get(j->resources, name);
-			struct rsrc_result r = {0};
-			const char *type = str(res, "resource_type");
-
-			if (!res || strcmp(str(res, "resource_action"), "INIT") == 0 ||
-			    (strcmp(str(res, "resource_action"), "DELETE") == 0 &&
-			     strcmp(str(res, "resource_status"), "COMPLETE") == 0))
-				continue;
-			if (!alive(j))
-				return -1;
-			if (resource_state(j, name, type, "DELETE", "IN_PROGRESS", "state changed",
-					   NULL) < 0)
-				return -1;
-			if (rsrc_delete(name, type, json_object_get(res, "properties"), &r) < 0) {
-				resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
-				rsrc_result_clear(&r);
-				return 1;
-			}
-			rsrc_result_clear(&r);
-			if (resource_state(j, name, type, "DELETE", "COMPLETE", "state changed",
-					   NULL) < 0)
-				return -1;
-		}
-	}
-	return 0;
+	/* a failed or interrupted create may have left something behind */
+	return res && *a && strcmp(a, "INIT") != 0 &&
+	       !(strcmp(a, "DELETE") == 0 && strcmp(st, "COMPLETE") == 0);
 }
 
-/* A started resource waiting for its handler's time to pass. */
+/* Whether a stored resource is complete and sound (its attributes hold). */
+static bool sound(json_t *res)
+{
+	return exists(res) && strcmp(str(res, "resource_status"), "COMPLETE") == 0;
+}
+
+/* Deletes one resource (events DELETE_*); 0, 1 after a failure, -1. */
+static int delete_one(struct job *j, const char *name)
+{
+	json_t *res = json_object_get(j->resources, name);
+	const char *type = str(res, "resource_type");
+	struct rsrc_result r = {0};
+
+	if (!alive(j))
+		return -1;
+	if (resource_state(j, name, type, "DELETE", "IN_PROGRESS", "state changed", NULL) < 0)
+		return -1;
+	if (rsrc_delete(name, type, json_object_get(res, "properties"), &r) < 0) {
+		resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
+		rsrc_result_clear(&r);
+		return 1;
+	}
+	rsrc_result_clear(&r);
+	return resource_state(j, name, type, "DELETE", "COMPLETE", "state changed", NULL);
+}
+
+static int by_seq_desc(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "created_seq"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "created_seq"));
+
+	return (x < y) - (x > y);
+}
+
+/* Deletes the resources that exist and that keep (if given) does not
+ * name: those of batches last batch first, then any others newest first
+ * (made by an update that did not finish).  forget: drop their records
+ * too (resources an update removed).  0, 1 after a failure, -1. */
+static int remove_resources(struct job *j, json_t *batches, json_t *keep, bool forget)
+{
+	size_t n = 0, i;
+	json_t **rest = calloc(json_object_size(j->resources) + 1, sizeof(*rest)), *res;
+	const char *name;
+	int rc = 0;
+
+	if (!rest)
+		return -1;
+	for (size_t b = json_array_size(batches); b-- > 0 && rc == 0;) {
+		json_t *batch = json_array_get(batches, b), *x;
+
+		json_array_foreach (batch, i, x) {
+			name = json_string_value(x);
+			if (!name || (keep && json_object_get(keep, name)) ||
+			    !exists(json_object_get(j->resources, name)))
+				continue;
+			if ((rc = delete_one(j, name)) != 0)
+				break;
+			if (forget) {
+				sdb_resource_forget(j->id, name, &j->e);
+				json_object_del(j->resources, name);
+			}
+		}
+	}
+	json_object_foreach (j->resources, name, res)
+		if (rc == 0 && exists(res) && !(keep && json_object_get(keep, name)))
+			rest[n++] = res;
+	qsort(rest, n, sizeof(*rest), by_seq_desc);
+	for (i = 0; i < n && rc == 0; i++) {
+		char *copy = strdup(str(rest[i], "resource_name"));
+
+		if (!copy || (rc = delete_one(j, copy)) != 0) {
+			free(copy);
+			rc = rc ? rc : -1;
+			break;
+		}
+		if (forget) {
+			sdb_resource_forget(j->id, copy, &j->e);
+			json_object_del(j->resources, copy);
+		}
+		free(copy);
+	}
+	free(rest);
+	return rc;
+}
+
+/* What happens to one resource of the new definition. */
+enum plan { KEEP, CREATE, UPDATE, REPLACE, REFUSE };
+
+/* A resource started, waiting for its handler's time to pass. */
 struct pending {
-	const char *name, *type;
+	const char *name, *type, *action;
+	json_t *props, *md;
 	uint64_t until_ns;
 	struct rsrc_result r;
 };
 
-/* Creates one batch; 0 when all completed, 1 after a failure (reason in
- * why), -1 when Redis failed. */
-static int create_batch(struct job *j, json_t *def, json_t *batch, char *why, size_t size)
+/* Heat's per-resource decision (hot-spec §6.1) between what is stored
+ * and the new definition; *why gets an immutable property's failure. */
+static enum plan decide(json_t *res, const char *type, json_t *props, json_t *md, char *why,
+			size_t size, const char *name)
+{
+	const struct rtype *t = rtype_find(type);
+	json_t *old = json_object_get(res, "properties"), *v;
+	const char *k;
+	bool replace = false;
+
+	if (!exists(res) || strcmp(str(res, "resource_status"), "FAILED") == 0)
+		return exists(res) ? REPLACE : CREATE;
+	if (strcmp(str(res, "resource_type"), type) != 0)
+		return REPLACE;
+	if (json_equal(old, props) && json_equal(json_object_get(res, "metadata"), md))
+		return KEEP;
+	if (strcmp(type, "OS::Heat::None") == 0 || strcmp(type, "OS::Heat::Value") == 0)
+		return UPDATE; /* they never replace themselves */
+	if (strcmp(type, "OS::Heat::TestResource") == 0 &&
+	    json_is_true(json_object_get(props, "update_replace")))
+		return REPLACE;
+	/* properties changed, added or removed */
+	for (int pass = 0; pass < 2; pass++)
+		json_object_foreach (pass ? old : props, k, v) {
+			json_t *other = json_object_get(pass ? props : old, k);
+
+			if (other && json_equal(v, other))
+				continue;
+			switch (t ? rtype_prop_update(t, k) : RTYPE_UPD_REPLACE) {
+			case RTYPE_UPD_IMMUTABLE:
+				snprintf(
+					why, size,
+					"NotSupported: resources.%s: Update to properties %s of %s "
+					"(%s) is not supported.",
+					name, k, name, type);
+				return REFUSE;
+			case RTYPE_UPD_UPDATE:
+				break;
+			default:
+				replace = true;
+			}
+		}
+	return replace ? REPLACE : UPDATE;
+}
+
+/* Brings one batch to the new definition: starts every resource that
+ * needs work (concurrently), then completes each as its wait ends.  0 when
+ * all completed, 1 after a failure (reason in why), -1 when the job must
+ * stop (Redis, shutdown, the lock lost). */
+static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating, char *why,
+		       size_t size)
 {
 	size_t n = json_array_size(batch), np = 0, i;
 	struct pending *p = calloc(n + 1, sizeof(*p));
@@ -297,24 +416,52 @@ static int create_batch(struct job *j, json_t *def, json_t *batch, char *why, si
 		const char *type = str(json_object_get(def, "types"), name);
 		json_t *res = json_object_get(j->resources, name);
 		json_t *props = json_object_get(json_object_get(def, "resources"), name);
+		json_t *md = json_object_get(json_object_get(def, "metadata"), name);
+		enum plan plan;
+		int st;
 
-		if (res && strcmp(str(res, "resource_action"), "CREATE") == 0 &&
-		    strcmp(str(res, "resource_status"), "COMPLETE") == 0)
-			continue; /* done before this worker took the job */
+		if (!updating) {
+			plan = sound(res) ? KEEP : CREATE; /* complete before a takeover: kept */
+		} else if ((plan = decide(res, type, props, md, why, size, name)) == REFUSE) {
+			char reason[1024];
+
+			snprintf(reason, sizeof(reason), "%s", why);
+			resource_state(j, name, type, "UPDATE", "FAILED", reason, NULL);
+			snprintf(why, size, "Resource UPDATE failed: %.900s", reason);
+			rc = 1;
+			goto out;
+		}
+		if (plan == KEEP)
+			continue;
 		if (!alive(j)) {
 			rc = -1;
 			goto out;
 		}
-		if (resource_state(j, name, type, "CREATE", "IN_PROGRESS", "state changed", NULL) <
-		    0) {
+		p[np] = (struct pending){.name = name, .type = type, .props = props, .md = md};
+		if (plan == REPLACE) {
+			char text[512]; /* Heat's words for it */
+
+			snprintf(text, sizeof(text), "The Resource %s requires replacement.", name);
+			if (resource_state(j, name, type, "UPDATE", "IN_PROGRESS", "state changed",
+					   NULL) < 0 ||
+			    resource_state(j, name, type, "UPDATE", "COMPLETE", text, NULL) < 0) {
+				rc = -1;
+				goto out;
+			}
+		}
+		p[np].action = plan == UPDATE ? "UPDATE" : "CREATE";
+		if (resource_state(j, name, type, p[np].action, "IN_PROGRESS", "state changed",
+				   NULL) < 0) {
 			rc = -1;
 			goto out;
 		}
-		p[np].name = name;
-		p[np].type = type;
-		if (rsrc_create(j->name, name, type, props, &p[np].r) < 0) {
-			resource_state(j, name, type, "CREATE", "FAILED", p[np].r.reason, NULL);
-			snprintf(why, size, "Resource CREATE failed: %s", p[np].r.reason);
+		st = plan == UPDATE
+			     ? rsrc_update(j->name, name, type, json_object_get(res, "properties"),
+					   props, &p[np].r)
+			     : rsrc_create(j->name, name, type, props, &p[np].r);
+		if (st < 0) {
+			resource_state(j, name, type, p[np].action, "FAILED", p[np].r.reason, NULL);
+			snprintf(why, size, "Resource %s failed: %s", p[np].action, p[np].r.reason);
 			rsrc_result_clear(&p[np].r);
 			rc = 1;
 			goto out;
@@ -326,6 +473,7 @@ static int create_batch(struct job *j, json_t *def, json_t *batch, char *why, si
 	for (size_t done = 0; done < np;) {
 		size_t next = np;
 		uint64_t now = clock_now_ns();
+		json_t *res;
 
 		for (size_t k = 0; k < np; k++)
 			if (p[k].name && (next == np || p[k].until_ns < p[next].until_ns))
@@ -338,25 +486,31 @@ static int create_batch(struct job *j, json_t *def, json_t *batch, char *why, si
 				goto out;
 			}
 			if (timed_out(j)) {
-				snprintf(why, size, "Create timed out");
+				snprintf(why, size, updating ? "Timed out" : "Create timed out");
 				rc = 1;
 				goto out;
 			}
 			if (cancelled(j)) {
-				snprintf(why, size, "Stack CREATE cancelled");
+				snprintf(why, size, "Stack %s cancelled",
+					 updating ? "UPDATE" : "CREATE");
 				rc = 1;
 				goto out;
 			}
 			usleep((useconds_t)(left > 100000000 ? 100000 : left / 1000 + 1));
 			continue;
 		}
-		if (resource_state(j, p[next].name, p[next].type, "CREATE", "COMPLETE",
+		res = json_object_get(j->resources, p[next].name);
+		json_object_set(res, "properties", p[next].props ?: json_object());
+		json_object_set(res, "metadata", p[next].md ?: json_object());
+		json_object_set_new(res, "resource_type", json_string(p[next].type));
+		if (resource_state(j, p[next].name, p[next].type, p[next].action, "COMPLETE",
 				   "state changed", &p[next].r) < 0) {
 			rc = -1;
 			goto out;
 		}
-		json_object_set(j->attrs, p[next].name, p[next].r.attributes);
-		json_object_set(j->refs, p[next].name, p[next].r.ref_id);
+		res = json_object_get(j->resources, p[next].name);
+		json_object_set(j->attrs, p[next].name, json_object_get(res, "attributes"));
+		json_object_set(j->refs, p[next].name, json_object_get(res, "reference_id"));
 		rsrc_result_clear(&p[next].r);
 		p[next].name = NULL;
 		done++;
@@ -365,22 +519,22 @@ out:
 	for (size_t k = 0; k < np; k++)
 		if (p[k].name) {
 			if (rc == 1)
-				resource_state(j, p[k].name, p[k].type, "CREATE", "FAILED",
-					       "CREATE aborted", NULL);
+				resource_state(j, p[k].name, p[k].type, p[k].action, "FAILED",
+					       "aborted", NULL);
 			rsrc_result_clear(&p[k].r);
 		}
 	free(p);
 	return rc;
 }
 
+/* Attributes and reference ids of the resources that stand. */
 static void collect_created(struct job *j)
 {
 	const char *name;
 	json_t *res;
 
 	json_object_foreach (j->resources, name, res)
-		if (strcmp(str(res, "resource_action"), "CREATE") == 0 &&
-		    strcmp(str(res, "resource_status"), "COMPLETE") == 0) {
+		if (sound(res)) {
 			json_object_set(j->attrs, name, json_object_get(res, "attributes"));
 			json_object_set(j->refs, name, json_object_get(res, "reference_id"));
 		}
@@ -405,90 +559,179 @@ static void store_outputs(struct job *j, json_t *request)
 	json_decref(def);
 }
 
-static int run_create(struct job *j)
+/* Brings the stack's resources to what request defines, batch by batch;
+ * updating: compare with what stands (an update), else create what is not
+ * complete.  Resources the new definition lacks are deleted at the end.
+ * 0 done, 1 failed (why), -1 stopped. */
+static int converge(struct job *j, json_t *request, bool updating, char *why, size_t size)
 {
-	json_t *request = json_object_get(j->rec, "request"), *def = NULL, *batches;
-	const char *status = str(j->rec, "stack_status");
-	char why[1024] = "", *errors = NULL;
+	char *errors = NULL;
+	json_t *def, *batches, *f;
 	int rc = 0;
 
-	if (strcmp(status, "CREATE_IN_PROGRESS") != 0 && strcmp(status, "INIT_COMPLETE") != 0)
-		return 0; /* finished, or deleted meanwhile */
-	if (strcmp(status, "INIT_COMPLETE") == 0 &&
-	    sdb_stack_state(j->id, "CREATE", "IN_PROGRESS", "Stack CREATE started", &j->e) < 0)
-		return -1;
 	collect_created(j);
 	def = lc_define(request, j->name, j->id, j->project, EVAL_RESOLVE, false, j->attrs, j->refs,
 			&errors, NULL);
 	if (!def) {
-		snprintf(why, sizeof(why), "%s", errors ? errors : "invalid stack");
-		rc = 1;
-		goto end;
+		snprintf(why, size, "%s", errors ? errors : "invalid stack");
+		free(errors);
+		return 1;
 	}
 	batches = json_incref(json_object_get(def, "batches"));
-	{
-		/* absent when the graph has a cycle: validation refused it */
-		json_t *f = json_pack("{s:O?,s:O?}", "batches", batches, "requires",
-				      json_object_get(def, "requires"));
-
-		sdb_set(j->id, f, &j->e);
-		json_decref(f);
-	}
+	/* the order a rollback or a delete of what this makes will need */
+	f = json_pack("{s:O?}", "target_batches", batches);
+	sdb_set(j->id, f, &j->e);
+	json_decref(f);
+	json_object_set(j->rec, "target_batches", batches ?: json_null());
 	for (size_t b = 0; b < json_array_size(batches) && rc == 0; b++) {
 		if (timed_out(j)) {
-			snprintf(why, sizeof(why), "Create timed out");
+			snprintf(why, size, updating ? "Timed out" : "Create timed out");
 			rc = 1;
 			break;
 		}
 		if (cancelled(j)) {
-			snprintf(why, sizeof(why), "Stack CREATE cancelled");
+			snprintf(why, size, "Stack %s cancelled", updating ? "UPDATE" : "CREATE");
 			rc = 1;
 			break;
 		}
 		if (b > 0) { /* resolved again with what the earlier batches gave */
 			json_decref(def);
 			free(errors);
+			errors = NULL;
 			def = lc_define(request, j->name, j->id, j->project, EVAL_RESOLVE, false,
 					j->attrs, j->refs, &errors, NULL);
 			if (!def) {
-				snprintf(why, sizeof(why), "%s", errors ? errors : "invalid stack");
+				snprintf(why, size, "%s", errors ? errors : "invalid stack");
 				rc = 1;
 				break;
 			}
 		}
-		rc = create_batch(j, def, json_array_get(batches, b), why, sizeof(why));
+		rc = apply_batch(j, def, json_array_get(batches, b), updating, why, size);
+	}
+	if (rc == 0 && updating) {
+		/* what the new definition lacks goes, in the old order */
+		json_t *keep = json_object(), *old = json_object_get(j->rec, "batches"), *x;
+		const char *name;
+
+		json_object_foreach (json_object_get(def, "types"), name, x)
+			json_object_set(keep, name, json_true());
+		rc = remove_resources(j, old, keep, true);
+		if (rc == 1)
+			snprintf(why, size, "Resource DELETE failed");
+		json_decref(keep);
 	}
 	if (rc == 0) {
-		store_outputs(j, request);
-		rc = sdb_stack_state(j->id, "CREATE", "COMPLETE",
-				     "Stack CREATE completed successfully", &j->e);
-	} else if (rc == 1) {
-		bool rollback = !cancelled(j) &&
-				!json_is_true(json_object_get(j->rec, "disable_rollback")) &&
-				!(json_is_string(json_object_get(j->rec, "disable_rollback")) &&
-				  strcmp(str(j->rec, "disable_rollback"), "true") == 0);
-
-		sdb_stack_state(j->id, "CREATE", "FAILED", why, &j->e);
-		if (rollback) {
-			sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", why, &j->e);
-			if (remove_resources(j, batches) == 0)
-				sdb_stack_state(j->id, "ROLLBACK", "COMPLETE",
-						"Stack ROLLBACK completed successfully", &j->e);
-			else
-				sdb_stack_state(j->id, "ROLLBACK", "FAILED",
-						"Stack ROLLBACK failed", &j->e);
-		}
-		rc = 0;
+		f = json_pack("{s:O?,s:O?}", "batches", batches, "requires",
+			      json_object_get(def, "requires"));
+		sdb_set(j->id, f, &j->e);
+		json_decref(f);
+		json_object_set(j->rec, "batches", batches);
 	}
 	json_decref(batches);
-end:
-	if (rc == 1) {
-		sdb_stack_state(j->id, "CREATE", "FAILED", why, &j->e);
-		rc = 0;
-	}
 	json_decref(def);
 	free(errors);
 	return rc;
+}
+
+static bool rollback_enabled(struct job *j)
+{
+	return !cancelled(j) && !json_is_true(json_object_get(j->rec, "disable_rollback")) &&
+	       strcmp(str(j->rec, "disable_rollback"), "true") != 0;
+}
+
+static int run_create(struct job *j)
+{
+	json_t *request = json_object_get(j->rec, "request");
+	const char *status = str(j->rec, "stack_status");
+	char why[1024] = "";
+	int rc;
+
+	if (strcmp(status, "ROLLBACK_IN_PROGRESS") == 0 &&
+	    json_is_null(json_object_get(j->rec, "pending") ?: json_null()))
+		goto rollback; /* a rollback a dead worker left */
+	if (strcmp(status, "CREATE_IN_PROGRESS") != 0 && strcmp(status, "INIT_COMPLETE") != 0)
+		return 0; /* finished, or deleted meanwhile */
+	if (strcmp(status, "INIT_COMPLETE") == 0 &&
+	    sdb_stack_state(j->id, "CREATE", "IN_PROGRESS", "Stack CREATE started", &j->e) < 0)
+		return -1;
+	rc = converge(j, request, false, why, sizeof(why));
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		store_outputs(j, request);
+		return sdb_stack_state(j->id, "CREATE", "COMPLETE",
+				       "Stack CREATE completed successfully", &j->e);
+	}
+	sdb_stack_state(j->id, "CREATE", "FAILED", why, &j->e);
+	if (!rollback_enabled(j))
+		return 0;
+	sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", why, &j->e);
+rollback:
+	rc = remove_resources(j, json_object_get(j->rec, "target_batches"), NULL, false);
+	if (rc < 0)
+		return -1;
+	sdb_stack_state(j->id, "ROLLBACK", rc == 0 ? "COMPLETE" : "FAILED",
+			rc == 0 ? "Stack ROLLBACK completed successfully" : "Stack ROLLBACK failed",
+			&j->e);
+	return 0;
+}
+
+/* An update: the stack's request becomes the pending one, resources
+ * follow; on failure, with rollback enabled, back to the old request. */
+static int run_update(struct job *j)
+{
+	json_t *pending = json_object_get(j->rec, "pending"), *f, *k2;
+	json_t *request = json_object_get(pending, "request");
+	const char *status = str(j->rec, "stack_status");
+	char why[1024] = "";
+	int rc;
+
+	if (!json_is_object(request))
+		return 0; /* done already, or superseded by a delete */
+	if (strcmp(status, "ROLLBACK_IN_PROGRESS") == 0)
+		goto rollback; /* a rollback a dead worker left */
+	if (strcmp(status, "UPDATE_IN_PROGRESS") != 0)
+		return 0;
+	rc = converge(j, request, true, why, sizeof(why));
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		/* the new definition is the stack's now */
+		f = json_deep_copy(pending);
+		json_object_del(f, "request");
+		json_object_set(f, "request", request);
+		json_object_set_new(f, "pending", json_null());
+		if (sdb_set(j->id, f, &j->e) < 0) {
+			json_decref(f);
+			return -1;
+		}
+		json_decref(f);
+		store_outputs(j, request);
+		return sdb_stack_state(j->id, "UPDATE", "COMPLETE",
+				       "Stack UPDATE completed successfully", &j->e);
+	}
+	sdb_stack_state(j->id, "UPDATE", "FAILED", why, &j->e);
+	/* the update's own disable_rollback, when it gave one */
+	if (json_object_get(pending, "disable_rollback"))
+		json_object_set(j->rec, "disable_rollback",
+				json_object_get(pending, "disable_rollback"));
+	if (rollback_enabled(j)) {
+		sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", why, &j->e);
+	rollback:
+		/* back to the stored request; what the update added goes */
+		k2 = json_object_get(j->rec, "request");
+		why[0] = '\0';
+		rc = converge(j, k2, true, why, sizeof(why));
+		if (rc < 0)
+			return -1;
+		store_outputs(j, k2);
+		sdb_stack_state(j->id, "ROLLBACK", rc == 0 ? "COMPLETE" : "FAILED",
+				rc == 0 ? "Stack ROLLBACK completed successfully" : why, &j->e);
+	}
+	f = json_pack("{s:n}", "pending");
+	sdb_set(j->id, f, &j->e);
+	json_decref(f);
+	return 0;
 }
 
 static int run_delete(struct job *j)
@@ -502,7 +745,7 @@ static int run_delete(struct job *j)
 	if (strcmp(status, "DELETE_IN_PROGRESS") != 0 &&
 	    sdb_stack_state(j->id, "DELETE", "IN_PROGRESS", "Stack DELETE started", &j->e) < 0)
 		return -1;
-	r = remove_resources(j, json_is_array(batches) ? batches : NULL);
+	r = remove_resources(j, json_is_array(batches) ? batches : NULL, NULL, false);
 	if (r < 0)
 		return -1;
 	if (r > 0)
@@ -565,6 +808,8 @@ static int run_job(const char *consumer, const char *job, const char *op, const 
 		goto out;
 	if (strcmp(op, "create") == 0)
 		rc = run_create(&j);
+	else if (strcmp(op, "update") == 0)
+		rc = run_update(&j);
 	else if (strcmp(op, "delete") == 0)
 		rc = run_delete(&j);
 	else

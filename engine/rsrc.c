@@ -192,13 +192,53 @@ int rsrc_create(const char *stack_name, const char *name, const char *type, json
 		return 0;
 	}
 	if (strcmp(type, "OS::Heat::RandomString") == 0)
-		return random_string(type, props, r) == 0
-			       ? (snprintf(r->physical_id, sizeof(r->physical_id), "%s", name), 0)
-			       : -1;
+		return random_string(type, props, r);
 	if (strcmp(type, "OS::Heat::TestResource") == 0)
 		return test_resource(type, name, props, r);
 	snprintf(r->reason, sizeof(r->reason),
 		 "ResourceTypeUnavailable: resources.%s: Hearth's engine cannot create %s "
+		 "resources yet",
+		 name, type);
+	return -1;
+}
+
+int rsrc_update(const char *stack_name, const char *name, const char *type, json_t *old_props,
+		json_t *new_props, struct rsrc_result *r)
+{
+	(void)stack_name;
+	(void)old_props;
+	if (strcmp(type, "OS::Heat::None") == 0)
+		return 0; /* changes are ignored */
+	if (strcmp(type, "OS::Heat::Value") == 0) {
+		json_t *v = json_object_get(new_props, "value");
+
+		r->attributes = json_pack("{s:O}", "value", v ? v : json_null());
+		return r->attributes ? 0 : -1;
+	}
+	if (strcmp(type, "OS::Heat::TestResource") == 0) {
+		json_t *value = prop(type, new_props, "value"),
+		       *fail = prop(type, new_props, "fail");
+		json_t *wait = prop(type, new_props, "wait_secs");
+		json_t *action =
+			json_object_get(json_object_get(new_props, "action_wait_secs"), "update");
+		double secs = action && !json_is_null(action) ? number(action) : number(wait);
+		int rc = 0;
+
+		if (json_is_true(fail)) {
+			snprintf(r->reason, sizeof(r->reason),
+				 "ValueError: resources.%s: Test Resource failed %s", name, name);
+			rc = -1;
+		} else {
+			r->attributes = json_pack("{s:O}", "output", value ? value : json_null());
+			r->wait_ms = secs > 0 ? (uint64_t)(secs * 1000) : 0;
+		}
+		json_decref(value);
+		json_decref(fail);
+		json_decref(wait);
+		return rc;
+	}
+	snprintf(r->reason, sizeof(r->reason),
+		 "ResourceTypeUnavailable: resources.%s: Hearth's engine cannot update %s "
 		 "resources yet",
 		 name, type);
 	return -1;

@@ -23,6 +23,10 @@ struct rsrc_result {
 /* 0 on success, -1 with r->reason. */
 int rsrc_create(const char *stack_name, const char *name, const char *type, json_t *props,
 		struct rsrc_result *r);
+/* An update in place from old_props to new_props: new attributes (and a
+ * wait); the physical id and reference id stay unless set. */
+int rsrc_update(const char *stack_name, const char *name, const char *type, json_t *old_props,
+		json_t *new_props, struct rsrc_result *r);
 int rsrc_delete(const char *name, const char *type, json_t *props, struct rsrc_result *r);
 void rsrc_result_clear(struct rsrc_result *r);
 

@@ -417,6 +417,14 @@ int sdb_resource_state(const char *id, json_t *res, struct herr *e)
 	return rc;
 }
 
+int sdb_resource_forget(const char *id, const char *name, struct herr *e)
+{
+	char k[KEY_SIZE];
+
+	key(k, id, ":resources");
+	return run(e, (const char *const[]){"HDEL", k, name, NULL});
+}
+
 json_t *sdb_resources(const char *id, struct herr *e)
 {
 	char k[KEY_SIZE];
@@ -463,6 +471,66 @@ json_t *sdb_events(const char *id, const char *marker, size_t limit, struct herr
 	}
 	store_reply_free(&r);
 	return out;
+}
+
+int sdb_begin_update(const char *id, json_t *pending, struct herr *e)
+{
+	/* KEYS: stack, events, jobs.  ARGV: id, pending, now, event. */
+	static const char lua[] =
+		"local st = redis.call('HGET', KEYS[1], 'stack_status')\n"
+		"if not st then return 'gone' end\n"
+		"if string.find(st, '^DELETE_') then return 'gone' end\n"
+		"if string.find(st, '_IN_PROGRESS$') then\n"
+		"  return redis.call('HGET', KEYS[1], 'stack_action')\n"
+		"end\n"
+		"redis.call('HSET', KEYS[1], 'pending', ARGV[2], 'stack_action', 'UPDATE',\n"
+		"  'stack_status', 'UPDATE_IN_PROGRESS', 'status_reason', 'Stack UPDATE started',\n"
+		"  'updated_time', ARGV[3], 'cancel', 'false')\n"
+		"redis.call('XADD', KEYS[2], '*', 'e', ARGV[4])\n"
+		"redis.call('XADD', KEYS[3], '*', 'op', 'update', 'stack', ARGV[1])\n"
+		"return 'ok'\n";
+	char hk[KEY_SIZE], ek[KEY_SIZE], now[21], *p = NULL, *ev = NULL;
+	json_t *rec = sdb_get(id, e), *event;
+	struct store_reply *r = NULL;
+	const char *ans;
+	int rc = -1;
+
+	if (!rec)
+		return -1;
+	ensure_group();
+	sdb_now(now);
+	event = json_pack("{s:s,s:O,s:O,s:s,s:s,s:s,s:s,s:n}", "event_time", now, "resource_name",
+			  json_object_get(rec, "stack_name"), "physical_resource_id",
+			  json_object_get(rec, "id"), "resource_type", "OS::Heat::Stack",
+			  "resource_action", "UPDATE", "resource_status", "IN_PROGRESS",
+			  "resource_status_reason", "Stack UPDATE started", "resource_properties");
+	p = json_dumps(pending, JSON_COMPACT);
+	ev = event ? json_dumps(event, JSON_COMPACT) : NULL;
+	if (!p || !ev) {
+		herr_set(e, HERR_NOMEM, "out of memory");
+		goto out;
+	}
+	key(hk, id, "");
+	key(ek, id, ":events");
+	r = store_cmdv(e, "EVAL", lua, "3", hk, ek, JOBS, id, p, now, ev, NULL);
+	if (!r)
+		goto out;
+	ans = store_reply_str(r, NULL);
+	if (ans && strcmp(ans, "ok") == 0)
+		rc = 0;
+	else if (ans && strcmp(ans, "gone") == 0)
+		herr_set(e, HERR_NOT_FOUND, "The Stack (%s) could not be found.",
+			 json_string_value(json_object_get(rec, "stack_name")));
+	else
+		herr_set(e, HERR_CONFLICT, "Stack %s already has an action (%s) in progress.",
+			 json_string_value(json_object_get(rec, "stack_name")), ans ? ans : "?");
+out:
+	store_reply_free(&r);
+	free(p);
+	free(ev);
+	json_decref(event);
+	json_decref(rec);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ jobs */

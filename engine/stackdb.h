@@ -44,13 +44,21 @@ int sdb_stack_state(const char *id, const char *action, const char *status, cons
 /* Stores resource res (an object with name, type, action, status, reason,
  * physical_resource_id...) and its event. */
 int sdb_resource_state(const char *id, json_t *res, struct herr *e);
+/* Drops resource name's record (a resource an update removed). */
+int sdb_resource_forget(const char *id, const char *name, struct herr *e);
 /* name → resource object (new reference). */
 json_t *sdb_resources(const char *id, struct herr *e);
 /* Events after marker (a stream id; NULL from the start), at most limit
  * (0: all), oldest first. */
 json_t *sdb_events(const char *id, const char *marker, size_t limit, struct herr *e);
 
-/* Queues op ("create", "delete") for stack id. */
+/* Starts an update of stack id in one step: stores pending (the new
+ * request and the record's fields it will set), moves the stack to
+ * UPDATE_IN_PROGRESS with its event and queues the job.  HERR_CONFLICT
+ * (message naming the running action, as Heat's) when an action is in
+ * progress, HERR_NOT_FOUND when the stack is deleted. */
+int sdb_begin_update(const char *id, json_t *pending, struct herr *e);
+/* Queues op ("create", "update", "delete") for stack id. */
 int sdb_queue(const char *op, const char *id, struct herr *e);
 /* Takes the next job for consumer (blocking up to block_ms): fills op,
  * stack id and the job's id; 0 when none came, 1 with a job. */

@@ -46,6 +46,13 @@ out=$(openstack stack resource list s1 -f value -c resource_name -c resource_sta
 is "$out" $'a CREATE_COMPLETE\nb CREATE_COMPLETE' "openstack stack resource list"
 out=$(openstack stack event list s1 2>&1)
 like "$out" '\[s1\]: CREATE_IN_PROGRESS +Stack CREATE started' "openstack stack event list"
+out=$(timeout "$(secs 60)" openstack stack update --existing --parameter n=9 --wait s1 2>&1); rc=$?
+is "$rc" 0 "openstack stack update --existing --wait succeeds"
+like "$out" '\[s1\]: UPDATE_COMPLETE +Stack UPDATE completed successfully' "following the update's events"
+is "$(openstack stack output show s1 out -f value -c output_value 2>&1)" 9 "the output follows the new value"
+out=$(timeout "$(secs 60)" openstack stack update -t "$T/t.yaml" --wait s1 2>&1); rc=$?
+is "$rc" 0 "openstack stack update (PUT) with the template again"
+is "$(openstack stack output show s1 out -f value -c output_value 2>&1)" 2 "parameters not given fall back to their defaults"
 out=$(openstack stack create -t "$T/t.yaml" s1 2>&1); rc=$?
 check "a second s1 fails" [ "$rc" -ne 0 ]
 like "$out" 'ERROR: The Stack \(s1\) already exists.' "with Heat's message"

@@ -218,6 +218,74 @@ ID2=$(jget "$body" 'j["stack"]["id"]')
 wait_for "$(secs 20)" is_status "$P1" p1 s1 CREATE_COMPLETE
 ok $? "which completes"
 
+# ------------------------------------------------------------ update
+tmpl_u() { # tmpl_u EXTRA-RESOURCE: a template with rs -> v and one more resource
+	# (the new one takes 2 s: the update is still running when asked again)
+	printf '{"heat_template_version": "2021-04-16", "parameters": {"len": {"type": "number", "default": 8}},
+	 "resources": {"rs": {"type": "OS::Heat::RandomString", "properties": {"length": {"get_param": "len"}}},
+	  "v": {"type": "OS::Heat::Value", "properties": {"value": {"get_attr": ["rs", "value"]}}},
+	  "%s": {"type": "OS::Heat::TestResource", "properties": {"wait_secs": %s}}},
+	 "outputs": {"v": {"value": {"get_attr": ["v", "value"]}}}}' "$1" "$([ "$1" = new ] && echo 2 || echo 0)"
+}
+http st body -X POST -H "X-Auth-Token: $P1" -d "{\"stack_name\": \"up\", \"template\": $(tmpl_u gone)}" "$API/v1/p1/stacks"
+UP=$(jget "$body" 'j["stack"]["id"]')
+wait_for "$(secs 20)" is_status "$P1" p1 up CREATE_COMPLETE
+ok $? "a stack to update"
+out_v() { curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/outputs/v" | python3 -c 'import json,sys; print(json.load(sys.stdin)["output"]["output_value"])'; }
+phys() { curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/resources/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resource"]["physical_resource_id"])'; }
+v1=$(out_v); rs1=$(phys rs); v_phys=$(phys v)
+is "${#v1}" 8 "its output: the 8 characters of rs"
+http st body -X PUT -H "X-Auth-Token: $P1" -d "{\"template\": $(tmpl_u new), \"parameters\": {\"len\": 10}}" "$API/v1/p1/stacks/up/$UP"
+is "$st" 202 "PUT: 202"
+http st body -X PUT -H "X-Auth-Token: $P1" -d "{\"template\": $(tmpl_u new)}" "$API/v1/p1/stacks/up/$UP"
+is "$st" 409 "a second update while the first runs: 409"
+like "$body" '"type":"ActionInProgress","message":"Stack up already has an action \(UPDATE\) in progress."' \
+	"ActionInProgress in Heat's words"
+wait_for "$(secs 20)" is_status "$P1" p1 up UPDATE_COMPLETE
+ok $? "the update completes"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/events"
+seq=$(jget "$body" '" ".join(e["resource_name"] + ":" + e["resource_status"] for e in j["events"])')
+like "$seq" 'up:UPDATE_IN_PROGRESS .*rs:UPDATE_IN_PROGRESS rs:UPDATE_COMPLETE rs:CREATE_IN_PROGRESS .*rs:CREATE_COMPLETE .*v:UPDATE_IN_PROGRESS v:UPDATE_COMPLETE .*gone:DELETE_IN_PROGRESS gone:DELETE_COMPLETE up:UPDATE_COMPLETE' \
+	"rs replaced (length is replace-only), v updated in place after it, gone deleted, as Heat's events go"
+like "$seq" 'new:CREATE_IN_PROGRESS .*new:CREATE_COMPLETE' "the added resource created"
+like "$body" 'The Resource rs requires replacement.' "in Heat's words"
+is "$(out_v | wc -c)" 11 "the output follows: 10 characters now"
+check "rs has a new physical resource" [ "$(phys rs)" != "$rs1" ]
+is "$(phys v)" "$v_phys" "v kept its physical resource (in place)"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/resources"
+is "$(jget "$body" 'sorted(r["resource_name"] for r in j["resources"])')" '["new", "rs", "v"]' "the removed resource is gone from the list"
+http st body -X PATCH -H "X-Auth-Token: $P1" -d '{"parameters": {"len": 12}}' "$API/v1/p1/stacks/up/$UP"
+is "$st" 202 "PATCH with only a parameter: 202"
+wait_for "$(secs 20)" is_status "$P1" p1 up UPDATE_COMPLETE && [ "$(out_v | wc -c)" = 13 ]
+ok $? "keeps the template and applies the new value"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/events?resource_name=new"
+is "$(jget "$body" 'len(j["events"])')" 2 "an unchanged resource gets no events"
+unlike "$(jget "$body" '[e["resource_status"] for e in j["events"]]')" UPDATE "(not even UPDATE_*)"
+before_t=$(curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/template")
+http st body -X PUT -H "X-Auth-Token: $P1" -d '{"template": {"heat_template_version": "2021-04-16", "resources": {"x": {"type": "OS::Nope"}}}}' "$API/v1/p1/stacks/up/$UP"
+is "$st" 400 "an invalid new template: 400"
+like "$body" 'OS::Nope' "naming the problem"
+is "$(curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/template")" "$before_t" "and the stack keeps its template"
+is "$(stack_status "$P1" p1 up)" UPDATE_COMPLETE "and its state"
+
+# an update that fails, with rollback: back to the old definition
+http st body -X PATCH -H "X-Auth-Token: $P1" -d '{"disable_rollback": false, "template": {"heat_template_version": "2021-04-16",
+  "parameters": {"len": {"type": "number", "default": 8}},
+  "resources": {"rs": {"type": "OS::Heat::RandomString", "properties": {"length": {"get_param": "len"}}},
+   "v": {"type": "OS::Heat::Value", "properties": {"value": "changed"}},
+   "boom": {"type": "OS::Heat::TestResource", "properties": {"fail": true}, "depends_on": "v"}},
+  "outputs": {"v": {"value": {"get_attr": ["v", "value"]}}}}}' "$API/v1/p1/stacks/up/$UP"
+is "$st" 202 "an update that will fail: 202"
+wait_for "$(secs 20)" is_status "$P1" p1 up ROLLBACK_COMPLETE
+ok $? "it fails and rolls back"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/events"
+like "$(jget "$body" '" ".join(e["resource_name"] + ":" + e["resource_status"] for e in j["events"])')" \
+	'boom:CREATE_FAILED up:UPDATE_FAILED up:ROLLBACK_IN_PROGRESS .*v:UPDATE_COMPLETE .*boom:DELETE_COMPLETE .*up:ROLLBACK_COMPLETE$' \
+	"UPDATE_FAILED, then v restored and boom removed"
+is "$(out_v | wc -c)" 13 "the output is the old one again"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/resources"
+is "$(jget "$body" 'sorted(r["resource_name"] for r in j["resources"])')" '["new", "rs", "v"]' "the resources are the old ones"
+
 # ----------------------------------------- delete while a create runs
 cat > "$T/long.json" <<'EOF'
 {"stack_name": "long", "template": {"heat_template_version": "2021-04-16", "resources": {
