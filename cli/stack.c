@@ -412,9 +412,12 @@ static int read_file(const char *path, char **out)
 	return 0;
 }
 
-static int stack_create(struct api_conn *c, int argc, char **argv)
+/* stack create, and stack update (update: PUT, or PATCH with
+ * --existing, where the template is optional). */
+static int stack_create(struct api_conn *c, int argc, char **argv, bool update)
 {
 	static const struct option lopts[] = {
+		{"existing", no_argument, NULL, 'x'},
 		{"template", required_argument, NULL, 't'},
 		{"environment", required_argument, NULL, 'e'},
 		{"parameter", required_argument, NULL, 'P'},
@@ -426,9 +429,9 @@ static int stack_create(struct api_conn *c, int argc, char **argv)
 	};
 	const char *tmpl = NULL, *envs[MAX_ENVS], *files_dir = NULL;
 	int nenv = 0, opt, rc = 2, timeout = 0;
-	bool rollback = false, wait = false;
+	bool rollback = false, wait = false, existing = false;
 	json_t *params = json_object(), *body = NULL, *files = NULL, *resp = NULL, *ef;
-	char *text = NULL, path[1024], base[1024];
+	char *text = NULL, path[1024], base[1024], marker[128] = "";
 	long st;
 
 	optind = 1;
@@ -469,13 +472,18 @@ static int stack_create(struct api_conn *c, int argc, char **argv)
 		case 'w':
 			wait = true;
 			break;
+		case 'x':
+			existing = update;
+			if (!update)
+				goto usage;
+			break;
 		default:
 			goto usage;
 		}
 	}
-	if (!tmpl || optind + 1 != argc)
+	if ((!tmpl && !existing) || optind + 1 != argc)
 		goto usage;
-	if (read_file(tmpl, &text) < 0)
+	if (tmpl && read_file(tmpl, &text) < 0)
 		goto out;
 	if (files_dir) {
 		struct herr e = HERR_INIT;
@@ -499,13 +507,29 @@ static int stack_create(struct api_conn *c, int argc, char **argv)
 		json_array_append_new(ef, json_string(envs[i]));
 		free(env);
 	}
-	body = json_pack("{s:s,s:s,s:o,s:O,s:O,s:b}", "stack_name", argv[optind], "template", text,
-			 "environment_files", ef, "files", files, "parameters", params,
-			 "disable_rollback", !rollback);
+	body = json_pack("{s:s,s:o,s:O,s:O,s:b}", "stack_name", argv[optind], "environment_files",
+			 ef, "files", files, "parameters", params, "disable_rollback", !rollback);
+	if (text)
+		json_object_set_new(body, "template", json_string(text));
 	if (timeout)
 		json_object_set_new(body, "timeout_mins", json_integer(timeout));
 	if ((rc = project(c)))
 		goto out;
+	if (update) {
+		json_object_del(body, "stack_name");
+		if (!existing && !nenv)
+			json_object_del(body, "environment_files");
+		if ((rc = canonical(c, argv[optind], base, sizeof(base))) ||
+		    (wait && (rc = poll_events_quiet(c, base, marker, sizeof(marker)))))
+			goto out;
+		st = call(c, existing ? "PATCH" : "PUT", base, body, &resp);
+		if (st != 202) {
+			rc = fail(st, resp, tmpl);
+			goto out;
+		}
+		rc = wait ? follow(c, base, argv[optind], marker) : 0;
+		goto out;
+	}
 	snprintf(path, sizeof(path), "/v1/%s/stacks", c->project);
 	st = call(c, "POST", path, body, &resp);
 	if (st != 201) {
@@ -524,9 +548,14 @@ static int stack_create(struct api_conn *c, int argc, char **argv)
 	rc = follow(c, base, argv[optind], NULL);
 	goto out;
 usage:
-	fprintf(stderr, "Usage: hearth stack create -t TEMPLATE [-e ENV]... [-P KEY=VALUE]... "
-			"[--files-dir DIR] [--timeout MINUTES] [--enable-rollback] [--wait] "
-			"NAME\n");
+	if (update)
+		fprintf(stderr, "Usage: hearth stack update [-t TEMPLATE | --existing [-t TEMPLATE]] "
+				"[-e ENV]... [-P KEY=VALUE]... [--files-dir DIR] [--timeout MINUTES] "
+				"[--enable-rollback] [--wait] NAME\n");
+	else
+		fprintf(stderr, "Usage: hearth stack create -t TEMPLATE [-e ENV]... [-P KEY=VALUE]... "
+				"[--files-dir DIR] [--timeout MINUTES] [--enable-rollback] [--wait] "
+				"NAME\n");
 	rc = 2;
 out:
 	free(text);
@@ -664,8 +693,8 @@ int stack_cli_main(struct api_conn *c, int argc, char **argv)
 	if (strcmp(group, "admin") == 0)
 		return admin(c, argc, argv);
 	if (strcmp(group, "stack") == 0) {
-		if (strcmp(verb, "create") == 0)
-			return stack_create(c, argc - 1, argv + 1);
+		if (strcmp(verb, "create") == 0 || strcmp(verb, "update") == 0)
+			return stack_create(c, argc - 1, argv + 1, verb[0] == 'u');
 		if (strcmp(verb, "list") == 0 && argc == 2)
 			return stack_list(c);
 		if (strcmp(verb, "show") == 0 && argc == 3)

@@ -69,6 +69,15 @@ out=$("$H" stack create -t "$T/fail.yaml" --enable-rollback --wait f1); rc=$?
 is "$rc" 1 "a stack that fails and rolls back: --wait exits 1"
 like "$(printf '%s\n' "$out" | tail -n 1)" '\[f1\]: ROLLBACK_COMPLETE' "after following the rollback"
 
+out=$("$H" stack update --existing -P n=8 --wait s1); rc=$?
+is "$rc" 0 "stack update --existing --wait: exit 0"
+unlike "$out" 'CREATE_' "showing only the update's events"
+like "$(printf '%s\n' "$out" | tail -n 1)" '\[s1\]: UPDATE_COMPLETE  Stack UPDATE completed successfully' "to UPDATE_COMPLETE"
+is "$("$H" -f json output show s1 out | python3 -c 'import json,sys; print(json.load(sys.stdin)["output_value"])')" \
+	8 "the output follows"
+out=$("$H" stack update s1 2>&1); rc=$?
+is "$rc" 2 "stack update without a template or --existing: usage, exit 2"
+
 out=$("$H" stack delete s1 --wait); rc=$?
 is "$rc" 0 "stack delete --wait: exit 0"
 unlike "$out" 'CREATE_' "showing only the delete's events"
