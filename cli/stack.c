@@ -549,13 +549,15 @@ static int stack_create(struct api_conn *c, int argc, char **argv, bool update)
 	goto out;
 usage:
 	if (update)
-		fprintf(stderr, "Usage: hearth stack update [-t TEMPLATE | --existing [-t TEMPLATE]] "
-				"[-e ENV]... [-P KEY=VALUE]... [--files-dir DIR] [--timeout MINUTES] "
-				"[--enable-rollback] [--wait] NAME\n");
+		fprintf(stderr,
+			"Usage: hearth stack update [-t TEMPLATE | --existing [-t TEMPLATE]] "
+			"[-e ENV]... [-P KEY=VALUE]... [--files-dir DIR] [--timeout MINUTES] "
+			"[--enable-rollback] [--wait] NAME\n");
 	else
-		fprintf(stderr, "Usage: hearth stack create -t TEMPLATE [-e ENV]... [-P KEY=VALUE]... "
-				"[--files-dir DIR] [--timeout MINUTES] [--enable-rollback] [--wait] "
-				"NAME\n");
+		fprintf(stderr,
+			"Usage: hearth stack create -t TEMPLATE [-e ENV]... [-P KEY=VALUE]... "
+			"[--files-dir DIR] [--timeout MINUTES] [--enable-rollback] [--wait] "
+			"NAME\n");
 	rc = 2;
 out:
 	free(text);

@@ -2456,6 +2456,11 @@ out:
 	return c.errors;
 }
 
+const char *rtype_attrs(const struct rtype *t)
+{
+	return t->attrs;
+}
+
 /* ------------------------------------------------------ property lookups */
 
 static const struct prop *top_row(const struct rtype *t, const char *prop)

@@ -30,6 +30,8 @@ const struct rtype *rtype_at(size_t i);
  * attributes, resource.N[.attr]); for the software deployments (and their
  * groups) any name (the config's declared outputs). */
 bool rtype_has_attr(const struct rtype *t, const char *attr);
+/* The type's attribute names, space-separated (`show` not included). */
+const char *rtype_attrs(const struct rtype *t);
 
 /* Checks the resolved properties of one resource against the type's
  * schema with Heat's coercion rules and messages (§7 "Property value
