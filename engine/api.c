@@ -1,6 +1,8 @@
 /* The orchestration REST API (see api.h).  Shapes, status codes and
  * messages follow hot-spec §8; every answer about a stack comes from its
  * record in Redis (stackdb.h), so any replica can serve any request. */
+#include <config.h>
+
 #include "engine/api.h"
 
 #include <errno.h>
@@ -17,6 +19,8 @@
 #include "common/log.h"
 #include "engine/lifecycle.h"
 #include "engine/pyjson.h"
+#include "engine/schema.h"
+#include "engine/version.h"
 #include "engine/stackdb.h"
 
 #define NAME_MAX_LEN 255
@@ -643,9 +647,10 @@ static int update_stack(struct http_req *req, void *arg)
 	if ((x = json_object_get(body, "disable_rollback")) && !json_is_null(x))
 		json_object_set_new(pending, "disable_rollback", json_boolean(bool_of(x, true)));
 	json_decref(def);
-	if (sdb_begin_update(str(rec, "id"), pending, &e) < 0) {
+	if (sdb_begin(str(rec, "id"), "UPDATE", pending, &e) < 0) {
 		rc = e.code == HERR_CONFLICT ? http_error(req, 409, "ActionInProgress", "%s", e.msg)
-					     : http_herr(req, &e);
+		     : e.code == HERR_INVALID ? http_error(req, 400, "NotSupported", "%s", e.msg)
+					      : http_herr(req, &e);
 		json_decref(pending);
 		goto out;
 	}
@@ -658,6 +663,17 @@ out:
 	json_decref(body);
 	json_decref(rec);
 	return rc;
+}
+
+/* POST /stacks/{name}/actions: 302 to the canonical URL. */
+static int lookup_post(struct http_req *req, void *arg)
+{
+	struct caller c;
+
+	(void)arg;
+	if (!authorize(req, &c))
+		return 0;
+	return redirect(req, &c, http_param(req, "name"), "actions");
 }
 
 static int delete_lookup(struct http_req *req, void *arg)
@@ -941,6 +957,359 @@ static int show_template(struct http_req *req, void *arg)
 	return http_reply_json(req, 200, t);
 }
 
+/* --------------------------------------------------------------- actions */
+
+/* POST .../actions: exactly one of suspend, resume, check, cancel_update,
+ * cancel_without_rollback (hot-spec §8.1). */
+static int stack_action(struct http_req *req, void *arg)
+{
+	static const char *const names[] = {"suspend", "resume", "check", "cancel_update",
+					    "cancel_without_rollback"};
+	struct caller c;
+	struct herr e = HERR_INIT;
+	json_error_t je;
+	size_t len;
+	const char *text = http_body(req, &len), *k, *action = NULL;
+	json_t *rec, *body, *v;
+	int rc;
+
+	(void)arg;
+	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+		return 0;
+	body = text ? json_loadb(text, len, 0, &je) : NULL;
+	if (!json_is_object(body) || json_object_size(body) == 0)
+		rc = http_error(req, 400, "BadRequest", "No action specified");
+	else if (json_object_size(body) > 1)
+		rc = http_error(req, 400, "BadRequest", "Multiple actions specified");
+	else
+		rc = 0;
+	if (rc) {
+		json_decref(body);
+		json_decref(rec);
+		return rc;
+	}
+	json_object_foreach (body, k, v)
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(k, names[i]) == 0)
+				action = names[i];
+	if (!action) {
+		rc = http_error(req, 400, "BadRequest", "Invalid action %s specified",
+				json_object_iter_key(json_object_iter(body)));
+	} else if (strncmp(action, "cancel", 6) == 0) {
+		if (strcmp(str(rec, "stack_status"), "UPDATE_IN_PROGRESS") != 0) {
+			rc = http_error(req, 400, "NotSupported",
+					"Cancelling update when stack is %s is not supported.",
+					str(rec, "stack_status"));
+		} else {
+			json_t *f = json_pack("{s:s}", "cancel_update",
+					      strcmp(action, "cancel_update") == 0 ? "rollback"
+										   : "stop");
+
+			rc = sdb_set(str(rec, "id"), f, &e) < 0
+				     ? http_herr(req, &e)
+				     : http_reply(req, 200, "application/json", "null", 4);
+			json_decref(f);
+		}
+	} else {
+		char upper[16];
+		size_t i;
+
+		for (i = 0; action[i] && i < sizeof(upper) - 1; i++)
+			upper[i] = (char)(action[i] - 32);
+		upper[i] = '\0';
+		if (sdb_begin(str(rec, "id"), upper, NULL, &e) < 0)
+			rc = e.code == HERR_CONFLICT
+				     ? http_error(req, 409, "ActionInProgress", "%s", e.msg)
+				     : http_herr(req, &e);
+		else
+			rc = http_reply(req, 200, "application/json", "null", 4);
+	}
+	json_decref(body);
+	json_decref(rec);
+	return rc;
+}
+
+/* ------------------------------------------------ stored parts of a stack */
+
+/* The stack's environment as Heat shows it: the merged sections, hidden
+ * parameters' values as ******. */
+static int show_environment(struct http_req *req, void *arg)
+{
+	struct caller c;
+	json_t *rec, *request, *env, *params, *tparams, *x;
+	const char *k;
+
+	(void)arg;
+	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+		return 0;
+	request = json_object_get(rec, "request");
+	x = json_object_get(request, "environment");
+	env = json_is_object(x) ? json_deep_copy(x) : json_object();
+	for (const char *const *s = (const char *const[]){"parameters", "parameter_defaults",
+							  "resource_registry", "event_sinks", NULL};
+	     *s; s++)
+		if (!json_object_get(env, *s))
+			json_object_set_new(env, *s,
+					    strcmp(*s, "event_sinks") == 0 ? json_array()
+									   : json_object());
+	params = json_object_get(env, "parameters");
+	if (json_is_object(json_object_get(request, "parameters")))
+		json_object_update(params, json_object_get(request, "parameters"));
+	tparams = json_object_get(json_object_get(request, "template"), "parameters");
+	json_object_foreach (tparams, k, x)
+		if (json_is_true(json_object_get(x, "hidden"))) {
+			if (json_object_get(params, k))
+				json_object_set_new(params, k, json_string("******"));
+			if (json_object_get(json_object_get(env, "parameter_defaults"), k))
+				json_object_set_new(json_object_get(env, "parameter_defaults"), k,
+						    json_string("******"));
+		}
+	json_decref(rec);
+	return http_reply_json(req, 200, env);
+}
+
+static int show_files(struct http_req *req, void *arg)
+{
+	struct caller c;
+	json_t *rec, *files;
+
+	(void)arg;
+	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+		return 0;
+	files = json_object_get(json_object_get(rec, "request"), "files");
+	files = json_is_object(files) ? json_incref(files) : json_object();
+	json_decref(rec);
+	return http_reply_json(req, 200, files);
+}
+
+static int resource_metadata(struct http_req *req, void *arg)
+{
+	struct caller c;
+	struct herr e = HERR_INIT;
+	json_t *rec, *all, *res, *md;
+	const char *name = http_param(req, "res");
+
+	(void)arg;
+	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+		return 0;
+	all = sdb_resources(str(rec, "id"), &e);
+	json_decref(rec);
+	if (!all)
+		return http_herr(req, &e);
+	res = json_object_get(all, name);
+	if (!res) {
+		json_decref(all);
+		return http_error(req, 404, "ResourceNotFound",
+				  "The Resource (%s) could not be found.", name);
+	}
+	md = json_object_get(res, "metadata");
+	md = json_is_object(md) ? json_incref(md) : json_object();
+	json_decref(all);
+	return http_reply_json(req, 200, json_pack("{s:o}", "metadata", md));
+}
+
+/* ----------------------------------------------------- about the service */
+
+static int build_info(struct http_req *req, void *arg)
+{
+	struct caller c;
+
+	(void)arg;
+	if (!authorize(req, &c))
+		return 0;
+	return http_reply_json(req, 200,
+			       json_pack("{s:{s:s},s:{s:s}}", "api", "revision", PACKAGE_VERSION,
+					 "engine", "revision", PACKAGE_VERSION));
+}
+
+static int template_versions(struct http_req *req, void *arg)
+{
+	struct caller c;
+	json_t *out;
+
+	(void)arg;
+	if (!authorize(req, &c))
+		return 0;
+	out = json_array();
+	json_array_append_new(out, json_pack("{s:s,s:s,s:[]}", "version",
+					     "AWSTemplateFormatVersion.2010-09-09", "type", "cfn",
+					     "aliases"));
+	json_array_append_new(out, json_pack("{s:s,s:s,s:[]}", "version",
+					     "HeatTemplateFormatVersion.2012-12-12", "type", "cfn",
+					     "aliases"));
+	for (int v = 0; v < HOT_VERSION_COUNT; v++) {
+		char name[64];
+		json_t *aliases = json_array();
+
+		snprintf(name, sizeof(name), "heat_template_version.%s", version_name(v));
+		if (version_alias(v))
+			json_array_append_new(aliases, json_string(version_alias(v)));
+		json_array_append_new(out, json_pack("{s:s,s:s,s:o}", "version", name, "type",
+						     "hot", "aliases", aliases));
+	}
+	return http_reply_json(req, 200, json_pack("{s:o}", "template_versions", out));
+}
+
+static int resource_types(struct http_req *req, void *arg)
+{
+	struct caller c;
+	const char *name = http_query(req, "name");
+	json_t *out;
+
+	(void)arg;
+	if (!authorize(req, &c))
+		return 0;
+	out = json_array();
+	for (size_t i = 0; i < rtype_count(); i++) {
+		const char *t = rtype_name(rtype_at(i));
+
+		if (!name || strstr(t, name))
+			json_array_append_new(out, json_string(t));
+	}
+	return http_reply_json(req, 200, json_pack("{s:o}", "resource_types", out));
+}
+
+/* A type's schema: its properties (required, update_allowed, immutable,
+ * default) and attributes. */
+static int resource_type(struct http_req *req, void *arg)
+{
+	struct caller c;
+	const char *name = http_param(req, "type"), *p;
+	const struct rtype *t;
+	json_t *props, *attrs;
+
+	(void)arg;
+	if (!authorize(req, &c))
+		return 0;
+	if (!(t = rtype_find(name)))
+		return http_error(req, 404, "EntityNotFound",
+				  "The Resource Type (%s) could not be found.", name);
+	props = json_object();
+	for (size_t i = 0; (p = rtype_prop_at(t, i)); i++) {
+		enum rtype_update u = rtype_prop_update(t, p);
+		json_t *d = rtype_prop_default(t, p);
+		json_t *o = json_pack("{s:b,s:b,s:b}", "required", rtype_prop_required(t, p),
+				      "update_allowed", u == RTYPE_UPD_UPDATE, "immutable",
+				      u == RTYPE_UPD_IMMUTABLE);
+
+		if (d)
+			json_object_set_new(o, "default", d);
+		json_object_set_new(props, p, o);
+	}
+	attrs = json_object();
+	{
+		char *copy = strdup(rtype_attrs(t)), *save = NULL;
+
+		for (char *a = copy ? strtok_r(copy, " ", &save) : NULL; a;
+		     a = strtok_r(NULL, " ", &save))
+			json_object_set_new(attrs, a, json_object());
+		free(copy);
+		json_object_set_new(
+			attrs, "show",
+			json_pack("{s:s}", "description", "Detailed information about resource."));
+	}
+	return http_reply_json(req, 200,
+			       json_pack("{s:s,s:o,s:o,s:{s:s}}", "resource_type", name,
+					 "properties", props, "attributes", attrs, "support_status",
+					 "status", "SUPPORTED"));
+}
+
+/* Heat's parameter types as validate shows them. */
+static const char *param_type(const char *t)
+{
+	return strcmp(t, "number") == 0                 ? "Number"
+	       : strcmp(t, "comma_delimited_list") == 0 ? "CommaDelimitedList"
+	       : strcmp(t, "json") == 0                 ? "Json"
+	       : strcmp(t, "boolean") == 0              ? "Boolean"
+							: "String";
+}
+
+/* POST /validate: the template checked whole (with the given parameters
+ * and environment); 200 with its parameters described, or 400 with every
+ * error. */
+static int validate(struct http_req *req, void *arg)
+{
+	struct caller c;
+	json_error_t je;
+	size_t len, i;
+	const char *text = http_body(req, &len), *k;
+	json_t *body, *request, *def, *parsed, *out, *params, *p, *cs, *x;
+	char *errors = NULL;
+
+	(void)arg;
+	if (!authorize(req, &c))
+		return 0;
+	body = text ? json_loadb(text, len, 0, &je) : NULL;
+	if (!json_is_object(body))
+		return http_error(req, 400, "BadRequest", "The request body is not a JSON object");
+	request = json_pack(
+		"{s:O?,s:O?,s:O?,s:O?,s:O?}", "template", json_object_get(body, "template"),
+		"environment", json_object_get(body, "environment"), "environment_files",
+		json_object_get(body, "environment_files"), "files", json_object_get(body, "files"),
+		"parameters", json_object_get(body, "parameters"));
+	json_decref(body);
+	def = lc_define(request, "stack", "None", c.project, EVAL_VALIDATE, true, NULL, NULL,
+			&errors, &parsed);
+	json_decref(request);
+	if (!def) {
+		int rc = http_error(req, 400, "StackValidationFailed", "%s",
+				    errors ? errors : "invalid template");
+
+		free(errors);
+		json_decref(parsed);
+		return rc;
+	}
+	params = json_object();
+	json_object_foreach (json_object_get(parsed, "parameters"), k, p) {
+		bool hidden = json_is_true(json_object_get(p, "hidden"));
+		json_t *o = json_pack(
+			"{s:s,s:s,s:s,s:s}", "Type", param_type(str(p, "type")), "Description",
+			str(p, "description"), "NoEcho", hidden ? "true" : "false", "Label",
+			json_is_string(json_object_get(p, "label")) ? str(p, "label") : k);
+
+		if ((x = json_object_get(p, "default")))
+			json_object_set_new(o, "Default",
+					    hidden ? json_string("******") : json_incref(x));
+		if ((x = json_object_get(json_object_get(def, "parameters"), k)) &&
+		    !json_is_null(x))
+			json_object_set_new(o, "Value",
+					    hidden ? json_string("******") : param_text(x));
+		cs = json_object_get(p, "constraints");
+		json_array_foreach (cs, i, x) {
+			json_t *v;
+
+			if ((v = json_object_get(x, "allowed_values")))
+				json_object_set(o, "AllowedValues", v);
+			if ((v = json_object_get(x, "allowed_pattern")))
+				json_object_set(o, "AllowedPattern", v);
+			if ((v = json_object_get(x, "custom_constraint")))
+				json_object_set(o, "CustomConstraint", v);
+			if ((v = json_object_get(json_object_get(x, "length"), "min")))
+				json_object_set(o, "MinLength", v);
+			if ((v = json_object_get(json_object_get(x, "length"), "max")))
+				json_object_set(o, "MaxLength", v);
+			if ((v = json_object_get(json_object_get(x, "range"), "min")))
+				json_object_set(o, "MinValue", v);
+			if ((v = json_object_get(json_object_get(x, "range"), "max")))
+				json_object_set(o, "MaxValue", v);
+			if ((v = json_object_get(x, "description")))
+				json_object_set(o, "ConstraintDescription", v);
+		}
+		json_object_set_new(params, k, o);
+	}
+	out = json_pack("{s:s,s:o}", "Description",
+			json_is_string(json_object_get(parsed, "description"))
+				? str(parsed, "description")
+				: "No description",
+			"Parameters", params);
+	if (json_is_array(json_object_get(parsed, "parameter_groups")))
+		json_object_set(out, "ParameterGroups",
+				json_object_get(parsed, "parameter_groups"));
+	json_decref(parsed);
+	json_decref(def);
+	return http_reply_json(req, 200, out);
+}
+
 /* ---------------------------------------------------------------- tokens */
 
 static void new_token(char out[65])
@@ -1057,5 +1426,16 @@ const struct http_route api_routes[] = {
 	{"GET", "/v1/{project}/stacks/{name}/{id}/resources/{res}", show_resource, NULL},
 	{"GET", "/v1/{project}/stacks/{name}/{id}/events", list_events, NULL},
 	{"GET", "/v1/{project}/stacks/{name}/{id}/template", show_template, NULL},
+	{"GET", "/v1/{project}/stacks/{name}/{id}/environment", show_environment, NULL},
+	{"GET", "/v1/{project}/stacks/{name}/{id}/files", show_files, NULL},
+	{"GET", "/v1/{project}/stacks/{name}/{id}/resources/{res}/metadata", resource_metadata,
+	 NULL},
+	{"POST", "/v1/{project}/stacks/{name}/{id}/actions", stack_action, NULL},
+	{"POST", "/v1/{project}/stacks/{name}/actions", lookup_post, NULL},
+	{"POST", "/v1/{project}/validate", validate, NULL},
+	{"GET", "/v1/{project}/build_info", build_info, NULL},
+	{"GET", "/v1/{project}/template_versions", template_versions, NULL},
+	{"GET", "/v1/{project}/resource_types", resource_types, NULL},
+	{"GET", "/v1/{project}/resource_types/{type}", resource_type, NULL},
 };
 const int api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

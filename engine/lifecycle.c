@@ -203,12 +203,20 @@ static bool alive(struct job *j)
 	return sdb_lock(j->id, j->consumer, reclaim_after_ms, &e) != 0;
 }
 
-/* Whether a delete asked the running create to stop. */
+/* Whether a delete asked the running create or update to stop, or a
+ * cancel_update the running update. */
 static bool cancelled(struct job *j)
 {
 	struct herr e = HERR_INIT;
+	char *how;
+	bool yes;
 
-	return sdb_flag(j->id, "cancel", &e);
+	if (sdb_flag(j->id, "cancel", &e))
+		return true;
+	how = sdb_field(j->id, "cancel_update", &e);
+	yes = how && *how;
+	free(how);
+	return yes;
 }
 
 /* The one function through which a resource changes state. */
@@ -633,10 +641,24 @@ static int converge(struct job *j, json_t *request, bool updating, char *why, si
 	return rc;
 }
 
+/* Whether a failed action rolls back: not after a delete's cancel nor a
+ * cancel_without_rollback, always after a cancel_update, else unless
+ * disable_rollback. */
 static bool rollback_enabled(struct job *j)
 {
-	return !cancelled(j) && !json_is_true(json_object_get(j->rec, "disable_rollback")) &&
-	       strcmp(str(j->rec, "disable_rollback"), "true") != 0;
+	struct herr e = HERR_INIT;
+	char *how = sdb_field(j->id, "cancel_update", &e);
+	bool yes;
+
+	if (sdb_flag(j->id, "cancel", &e) || (how && strcmp(how, "stop") == 0))
+		yes = false;
+	else if (how && strcmp(how, "rollback") == 0)
+		yes = true;
+	else
+		yes = !json_is_true(json_object_get(j->rec, "disable_rollback")) &&
+		      strcmp(str(j->rec, "disable_rollback"), "true") != 0;
+	free(how);
+	return yes;
 }
 
 static int run_create(struct job *j)
@@ -716,6 +738,9 @@ static int run_update(struct job *j)
 		json_object_set(j->rec, "disable_rollback",
 				json_object_get(pending, "disable_rollback"));
 	if (rollback_enabled(j)) {
+		f = json_pack("{s:s}", "cancel_update", ""); /* the rollback must not stop */
+		sdb_set(j->id, f, &j->e);
+		json_decref(f);
 		sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", why, &j->e);
 	rollback:
 		/* back to the stored request; what the update added goes */
@@ -732,6 +757,41 @@ static int run_update(struct job *j)
 	sdb_set(j->id, f, &j->e);
 	json_decref(f);
 	return 0;
+}
+
+/* SUSPEND walks the resources last batch first, RESUME and CHECK first
+ * batch first; the pure types have nothing to do but record it. */
+static int run_walk(struct job *j, const char *action)
+{
+	json_t *batches = json_object_get(j->rec, "batches");
+	bool backwards = strcmp(action, "SUSPEND") == 0;
+	char state[64], done[96];
+	size_t nb = json_array_size(batches);
+
+	snprintf(state, sizeof(state), "%s_IN_PROGRESS", action);
+	if (strcmp(str(j->rec, "stack_status"), state) != 0)
+		return 0;
+	for (size_t k = 0; k < nb; k++) {
+		json_t *batch = json_array_get(batches, backwards ? nb - 1 - k : k), *x;
+		size_t i;
+
+		json_array_foreach (batch, i, x) {
+			const char *name = json_string_value(x);
+			json_t *res = json_object_get(j->resources, name);
+
+			if (!exists(res) || (strcmp(str(res, "resource_action"), action) == 0 &&
+					     strcmp(str(res, "resource_status"), "COMPLETE") == 0))
+				continue; /* none, or done before a takeover */
+			if (!alive(j) ||
+			    resource_state(j, name, str(res, "resource_type"), action,
+					   "IN_PROGRESS", "state changed", NULL) < 0 ||
+			    resource_state(j, name, str(res, "resource_type"), action, "COMPLETE",
+					   "state changed", NULL) < 0)
+				return -1;
+		}
+	}
+	snprintf(done, sizeof(done), "Stack %s completed successfully", action);
+	return sdb_stack_state(j->id, action, "COMPLETE", done, &j->e);
 }
 
 static int run_delete(struct job *j)
@@ -810,6 +870,12 @@ static int run_job(const char *consumer, const char *job, const char *op, const 
 		rc = run_create(&j);
 	else if (strcmp(op, "update") == 0)
 		rc = run_update(&j);
+	else if (strcmp(op, "suspend") == 0)
+		rc = run_walk(&j, "SUSPEND");
+	else if (strcmp(op, "resume") == 0)
+		rc = run_walk(&j, "RESUME");
+	else if (strcmp(op, "check") == 0)
+		rc = run_walk(&j, "CHECK");
 	else if (strcmp(op, "delete") == 0)
 		rc = run_delete(&j);
 	else

@@ -311,6 +311,22 @@ json_t *sdb_list(const char *project, struct herr *e)
 	return out;
 }
 
+char *sdb_field(const char *id, const char *field, struct herr *e)
+{
+	char k[KEY_SIZE], *out;
+	struct store_reply *r;
+	const char *v;
+	size_t len = 0;
+
+	key(k, id, "");
+	if (!(r = store_cmdv(e, "HGET", k, field, NULL)))
+		return NULL;
+	v = store_reply_str(r, &len);
+	out = v ? strndup(v, len) : strdup("");
+	store_reply_free(&r);
+	return out;
+}
+
 bool sdb_flag(const char *id, const char *field, struct herr *e)
 {
 	char k[KEY_SIZE];
@@ -473,23 +489,27 @@ json_t *sdb_events(const char *id, const char *marker, size_t limit, struct herr
 	return out;
 }
 
-int sdb_begin_update(const char *id, json_t *pending, struct herr *e)
+int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *e)
 {
-	/* KEYS: stack, events, jobs.  ARGV: id, pending, now, event. */
+	/* KEYS: stack, events, jobs.  ARGV: id, pending ("" for none), now,
+	 * event, action, op. */
 	static const char lua[] =
 		"local st = redis.call('HGET', KEYS[1], 'stack_status')\n"
 		"if not st then return 'gone' end\n"
 		"if string.find(st, '^DELETE_') then return 'gone' end\n"
 		"if string.find(st, '_IN_PROGRESS$') then\n"
-		"  return redis.call('HGET', KEYS[1], 'stack_action')\n"
+		"  return 'busy:' .. redis.call('HGET', KEYS[1], 'stack_action')\n"
 		"end\n"
-		"redis.call('HSET', KEYS[1], 'pending', ARGV[2], 'stack_action', 'UPDATE',\n"
-		"  'stack_status', 'UPDATE_IN_PROGRESS', 'status_reason', 'Stack UPDATE started',\n"
-		"  'updated_time', ARGV[3], 'cancel', 'false')\n"
+		"if ARGV[5] == 'UPDATE' and string.find(st, '^SUSPEND_') then return 'suspended' end\n"
+		"if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'pending', ARGV[2]) end\n"
+		"redis.call('HSET', KEYS[1], 'stack_action', ARGV[5],\n"
+		"  'stack_status', ARGV[5] .. '_IN_PROGRESS',\n"
+		"  'status_reason', 'Stack ' .. ARGV[5] .. ' started', 'updated_time', ARGV[3],\n"
+		"  'cancel', 'false', 'cancel_update', '')\n"
 		"redis.call('XADD', KEYS[2], '*', 'e', ARGV[4])\n"
-		"redis.call('XADD', KEYS[3], '*', 'op', 'update', 'stack', ARGV[1])\n"
+		"redis.call('XADD', KEYS[3], '*', 'op', ARGV[6], 'stack', ARGV[1])\n"
 		"return 'ok'\n";
-	char hk[KEY_SIZE], ek[KEY_SIZE], now[21], *p = NULL, *ev = NULL;
+	char hk[KEY_SIZE], ek[KEY_SIZE], now[21], reason[64], op[16], *p = NULL, *ev = NULL;
 	json_t *rec = sdb_get(id, e), *event;
 	struct store_reply *r = NULL;
 	const char *ans;
@@ -499,12 +519,21 @@ int sdb_begin_update(const char *id, json_t *pending, struct herr *e)
 		return -1;
 	ensure_group();
 	sdb_now(now);
+	snprintf(reason, sizeof(reason), "Stack %s started", action);
+	{ /* the job's op: the action in lower case */
+		size_t i = 0;
+
+		for (; action[i] && i < sizeof(op) - 1; i++)
+			op[i] = (char)(action[i] >= 'A' && action[i] <= 'Z' ? action[i] + 32
+									    : action[i]);
+		op[i] = '\0';
+	}
 	event = json_pack("{s:s,s:O,s:O,s:s,s:s,s:s,s:s,s:n}", "event_time", now, "resource_name",
 			  json_object_get(rec, "stack_name"), "physical_resource_id",
 			  json_object_get(rec, "id"), "resource_type", "OS::Heat::Stack",
-			  "resource_action", "UPDATE", "resource_status", "IN_PROGRESS",
-			  "resource_status_reason", "Stack UPDATE started", "resource_properties");
-	p = json_dumps(pending, JSON_COMPACT);
+			  "resource_action", action, "resource_status", "IN_PROGRESS",
+			  "resource_status_reason", reason, "resource_properties");
+	p = pending ? json_dumps(pending, JSON_COMPACT) : strdup("");
 	ev = event ? json_dumps(event, JSON_COMPACT) : NULL;
 	if (!p || !ev) {
 		herr_set(e, HERR_NOMEM, "out of memory");
@@ -512,7 +541,7 @@ int sdb_begin_update(const char *id, json_t *pending, struct herr *e)
 	}
 	key(hk, id, "");
 	key(ek, id, ":events");
-	r = store_cmdv(e, "EVAL", lua, "3", hk, ek, JOBS, id, p, now, ev, NULL);
+	r = store_cmdv(e, "EVAL", lua, "3", hk, ek, JOBS, id, p, now, ev, action, op, NULL);
 	if (!r)
 		goto out;
 	ans = store_reply_str(r, NULL);
@@ -521,9 +550,13 @@ int sdb_begin_update(const char *id, json_t *pending, struct herr *e)
 	else if (ans && strcmp(ans, "gone") == 0)
 		herr_set(e, HERR_NOT_FOUND, "The Stack (%s) could not be found.",
 			 json_string_value(json_object_get(rec, "stack_name")));
+	else if (ans && strcmp(ans, "suspended") == 0)
+		herr_set(e, HERR_INVALID,
+			 "Updating a stack when it is suspended is not supported.");
 	else
 		herr_set(e, HERR_CONFLICT, "Stack %s already has an action (%s) in progress.",
-			 json_string_value(json_object_get(rec, "stack_name")), ans ? ans : "?");
+			 json_string_value(json_object_get(rec, "stack_name")),
+			 ans && strncmp(ans, "busy:", 5) == 0 ? ans + 5 : "?");
 out:
 	store_reply_free(&r);
 	free(p);

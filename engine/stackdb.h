@@ -33,6 +33,8 @@ json_t *sdb_get(const char *id, struct herr *e);
 bool sdb_lookup(const char *project, const char *name, char id[SDB_ID_SIZE], struct herr *e);
 /* The project's stacks, oldest first (records without the request). */
 json_t *sdb_list(const char *project, struct herr *e);
+/* The record's field (malloc'd; "" when absent), NULL when Redis failed. */
+char *sdb_field(const char *id, const char *field, struct herr *e);
 /* Whether the record's field holds "true". */
 bool sdb_flag(const char *id, const char *field, struct herr *e);
 /* Sets fields of the stack record (object of strings or JSON values). */
@@ -52,12 +54,14 @@ json_t *sdb_resources(const char *id, struct herr *e);
  * (0: all), oldest first. */
 json_t *sdb_events(const char *id, const char *marker, size_t limit, struct herr *e);
 
-/* Starts an update of stack id in one step: stores pending (the new
- * request and the record's fields it will set), moves the stack to
- * UPDATE_IN_PROGRESS with its event and queues the job.  HERR_CONFLICT
- * (message naming the running action, as Heat's) when an action is in
- * progress, HERR_NOT_FOUND when the stack is deleted. */
-int sdb_begin_update(const char *id, json_t *pending, struct herr *e);
+/* Starts action ("UPDATE", "SUSPEND", "RESUME", "CHECK") on stack id in
+ * one step: stores pending (the new request of an update and the record's
+ * fields it will set; NULL for none), moves the stack to
+ * ACTION_IN_PROGRESS with its event and queues the job (op: the action in
+ * lower case).  HERR_CONFLICT (naming the running action, as Heat's
+ * message does) when an action is in progress, HERR_NOT_FOUND when the
+ * stack is deleted, HERR_INVALID for an update of a suspended stack. */
+int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *e);
 /* Queues op ("create", "update", "delete") for stack id. */
 int sdb_queue(const char *op, const char *id, struct herr *e);
 /* Takes the next job for consumer (blocking up to block_ms): fills op,

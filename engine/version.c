@@ -29,6 +29,11 @@ const char *version_name(enum hot_version v)
 	return v < HOT_VERSION_COUNT ? versions[v].date : "?";
 }
 
+const char *version_alias(enum hot_version v)
+{
+	return v < HOT_VERSION_COUNT ? versions[v].alias : NULL;
+}
+
 int version_detect(const struct doc *d, struct diags *dg)
 {
 	const json_t *root = doc_root(d);

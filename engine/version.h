@@ -29,5 +29,7 @@ enum hot_version {
 int version_detect(const struct doc *d, struct diags *dg);
 /* "2016-10-14" for HOT_2016_10_14. */
 const char *version_name(enum hot_version v);
+/* "newton" for HOT_2016_10_14; NULL for a version without one. */
+const char *version_alias(enum hot_version v);
 
 #endif

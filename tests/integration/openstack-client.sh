@@ -50,9 +50,23 @@ out=$(timeout "$(secs 60)" openstack stack update --existing --parameter n=9 --w
 is "$rc" 0 "openstack stack update --existing --wait succeeds"
 like "$out" '\[s1\]: UPDATE_COMPLETE +Stack UPDATE completed successfully' "following the update's events"
 is "$(openstack stack output show s1 out -f value -c output_value 2>&1)" 9 "the output follows the new value"
+like "$(openstack stack environment show s1 2>&1)" "n: '?9" "openstack stack environment show: the merged parameters"
 out=$(timeout "$(secs 60)" openstack stack update -t "$T/t.yaml" --wait s1 2>&1); rc=$?
 is "$rc" 0 "openstack stack update (PUT) with the template again"
 is "$(openstack stack output show s1 out -f value -c output_value 2>&1)" 2 "parameters not given fall back to their defaults"
+out=$(timeout "$(secs 60)" openstack stack check --wait s1 2>&1); rc=$?
+is "$rc" 0 "openstack stack check --wait"
+like "$(openstack stack show s1 -f value -c stack_status)" '^CHECK_COMPLETE$' "CHECK_COMPLETE"
+out=$(timeout "$(secs 60)" openstack stack suspend --wait s1 2>&1); rc=$?
+is "$rc $(openstack stack show s1 -f value -c stack_status)" "0 SUSPEND_COMPLETE" "openstack stack suspend --wait"
+out=$(timeout "$(secs 60)" openstack stack resume --wait s1 2>&1); rc=$?
+is "$rc $(openstack stack show s1 -f value -c stack_status)" "0 RESUME_COMPLETE" "openstack stack resume --wait"
+like "$(openstack orchestration template version list 2>&1)" 'heat_template_version.2021-04-16 +\| hot' \
+	"openstack orchestration template version list"
+like "$(openstack orchestration resource type list 2>&1)" 'OS::Heat::RandomString' "openstack orchestration resource type list"
+out=$(openstack orchestration template validate -t "$T/t.yaml" 2>&1); rc=$?
+is "$rc" 0 "openstack orchestration template validate"
+like "$out" 'Description: made by the openstack client' "showing the template's description"
 out=$(openstack stack create -t "$T/t.yaml" s1 2>&1); rc=$?
 check "a second s1 fails" [ "$rc" -ne 0 ]
 like "$out" 'ERROR: The Stack \(s1\) already exists.' "with Heat's message"

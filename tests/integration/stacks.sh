@@ -135,6 +135,50 @@ unlike "$body" 'sekrit' "no secret in events"
 http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/template"
 is "$(jget "$body" 'j["description"]')" "demo stack" "the stored template"
 
+# ------------------------------------------- actions and stored parts
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"suspend": null}' "$API/v1/p1/stacks/s1/$ID/actions"
+is "$st $body" "200 null" "suspend: 200 null"
+wait_for "$(secs 10)" is_status "$P1" p1 s1 SUSPEND_COMPLETE
+ok $? "the stack is SUSPEND_COMPLETE"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/events?resource_action=SUSPEND&resource_status=IN_PROGRESS"
+is "$(jget "$body" '[e["resource_name"] for e in j["events"]]')" '["s1", "d", "b", "a", "c", "w"]' \
+	"resources suspended last batch first (d, then b, then a c w)"
+http st body -X PUT -H "X-Auth-Token: $P1" -d '{"template": {"heat_template_version": "2021-04-16"}}' "$API/v1/p1/stacks/s1/$ID"
+like "$st $body" '^400 .*Updating a stack when it is suspended is not supported.' "no update while suspended"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"resume": null}' "$API/v1/p1/stacks/s1/$ID/actions"
+wait_for "$(secs 10)" is_status "$P1" p1 s1 RESUME_COMPLETE
+ok $? "resume: RESUME_COMPLETE"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"check": null}' "$API/v1/p1/stacks/s1/$ID/actions"
+wait_for "$(secs 10)" is_status "$P1" p1 s1 CHECK_COMPLETE
+ok $? "check: CHECK_COMPLETE"
+http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1"
+is "$(jget "$body" '[o["output_value"] for o in j["stack"]["outputs"] if o["output_key"] == "b_out"][0]')" \
+	"n=3" "outputs survive the actions"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"check": null, "resume": null}' "$API/v1/p1/stacks/s1/$ID/actions"
+like "$st $body" '^400 .*Multiple actions specified' "two actions at once: 400"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{}' "$API/v1/p1/stacks/s1/$ID/actions"
+like "$st $body" '^400 .*No action specified' "no action: 400"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"explode": null}' "$API/v1/p1/stacks/s1/$ID/actions"
+like "$st $body" '^400 .*Invalid action explode specified' "an unknown action: 400"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"cancel_update": null}' "$API/v1/p1/stacks/s1/$ID/actions"
+like "$st $body" '^400 .*Cancelling update when stack is CHECK_COMPLETE is not supported.' "cancel_update with no update: 400"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/environment"
+is "$(jget "$body" 'j["parameters"]')" '{"pw": "******"}' "the environment, hidden values masked"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID/resources/a/metadata"
+is "$(jget "$body" 'j')" '{"metadata": {}}' "a resource's metadata"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"template": {"heat_template_version": "2021-04-16", "description": "v",
+  "parameters": {"n": {"type": "number", "default": 2, "constraints": [{"range": {"min": 1, "max": 5}}]},
+                 "pw": {"type": "string", "hidden": true, "default": "xyz-secret"}}}}' "$API/v1/p1/validate"
+is "$st" 200 "validate: 200"
+is "$(jget "$body" 'j["Parameters"]["n"]["Type"] + " " + str(j["Parameters"]["n"]["MaxValue"])')" "Number 5" "parameters described as Heat does"
+is "$(jget "$body" 'j["Parameters"]["pw"]["NoEcho"] + " " + j["Parameters"]["pw"]["Default"]')" 'true ******' "a hidden default masked"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"template": {"heat_template_version": "2021-04-16", "resources": {"x": {"type": "OS::Nope"}}}}' "$API/v1/p1/validate"
+like "$st $body" '^400 .*OS::Nope' "validate of a bad template: 400 naming the problem"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/resource_types/OS::Heat::Value"
+is "$(jget "$body" 'j["properties"]["value"]["required"]')" true "resource type show: properties"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/template_versions"
+like "$body" '"version":"heat_template_version.2016-10-14","type":"hot","aliases":\["newton"\]' "template versions with their aliases"
+
 # --------------------------------------------------------- projects
 http st body -H "X-Auth-Token: $P2" "$API/v1/p1/stacks"
 is "$st" 403 "another project's path: 403"
