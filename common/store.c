@@ -22,7 +22,7 @@
 
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
-#define MAX_ARGS       64
+#define MAX_ARGS       1024
 
 struct conn {
 	redisContext *ctx;

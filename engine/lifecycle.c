@@ -179,6 +179,7 @@ struct job {
 	uint64_t deadline_ns; /* 0: none */
 	json_t *resources;    /* name → stored resource */
 	json_t *attrs, *refs; /* of the created ones */
+	json_t *buf;          /* transitions not written yet (resource snapshots) */
 	struct herr e;
 };
 
@@ -246,7 +247,23 @@ static int resource_state(struct job *j, const char *name, const char *type, con
 		json_object_set(res, "attributes", r->attributes);
 	if (r && r->ref_id)
 		json_object_set(res, "reference_id", r->ref_id);
+	if (j->buf) { /* written with the others of its step */
+		sdb_stamp(res);
+		return json_array_append_new(j->buf, json_deep_copy(res));
+	}
 	return sdb_resource_state(j->id, res, &j->e);
+}
+
+/* Writes the buffered transitions, in order. */
+static int flush(struct job *j)
+{
+	int rc = 0;
+
+	if (j->buf && json_array_size(j->buf)) {
+		rc = sdb_resource_states(j->id, j->buf, &j->e);
+		json_array_clear(j->buf);
+	}
+	return rc;
 }
 
 static bool timed_out(const struct job *j)
@@ -406,19 +423,26 @@ static enum plan decide(json_t *res, const char *type, json_t *props, json_t *md
 }
 
 /* Brings one batch to the new definition: starts every resource that
- * needs work (concurrently), then completes each as its wait ends.  0 when
- * all completed, 1 after a failure (reason in why), -1 when the job must
- * stop (Redis, shutdown, the lock lost). */
+ * needs work (their transitions written together), runs their handlers,
+ * then completes each as its wait ends (those that end together written
+ * together).  0 when all completed, 1 after a failure (reason in why), -1
+ * when the job must stop (Redis, shutdown, the lock lost). */
 static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating, char *why,
 		       size_t size)
 {
 	size_t n = json_array_size(batch), np = 0, i;
 	struct pending *p = calloc(n + 1, sizeof(*p));
+	enum plan *plans = calloc(n + 1, sizeof(*plans));
 	json_t *x;
 	int rc = 0;
 
-	if (!p)
+	if (!p || !plans) {
+		free(p);
+		free(plans);
 		return -1;
+	}
+	j->buf = json_array();
+	/* 1. decide and start */
 	json_array_foreach (batch, i, x) {
 		const char *name = json_string_value(x);
 		const char *type = str(json_object_get(def, "types"), name);
@@ -426,7 +450,6 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 		json_t *props = json_object_get(json_object_get(def, "resources"), name);
 		json_t *md = json_object_get(json_object_get(def, "metadata"), name);
 		enum plan plan;
-		int st;
 
 		if (!updating) {
 			plan = sound(res) ? KEEP : CREATE; /* complete before a takeover: kept */
@@ -441,87 +464,94 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 		}
 		if (plan == KEEP)
 			continue;
-		if (!alive(j)) {
-			rc = -1;
-			goto out;
-		}
 		p[np] = (struct pending){.name = name, .type = type, .props = props, .md = md};
+		plans[np] = plan;
 		if (plan == REPLACE) {
 			char text[512]; /* Heat's words for it */
 
 			snprintf(text, sizeof(text), "The Resource %s requires replacement.", name);
-			if (resource_state(j, name, type, "UPDATE", "IN_PROGRESS", "state changed",
-					   NULL) < 0 ||
-			    resource_state(j, name, type, "UPDATE", "COMPLETE", text, NULL) < 0) {
-				rc = -1;
-				goto out;
-			}
+			resource_state(j, name, type, "UPDATE", "IN_PROGRESS", "state changed",
+				       NULL);
+			resource_state(j, name, type, "UPDATE", "COMPLETE", text, NULL);
 		}
 		p[np].action = plan == UPDATE ? "UPDATE" : "CREATE";
-		if (resource_state(j, name, type, p[np].action, "IN_PROGRESS", "state changed",
-				   NULL) < 0) {
-			rc = -1;
-			goto out;
-		}
-		st = plan == UPDATE
-			     ? rsrc_update(j->name, name, type, json_object_get(res, "properties"),
-					   props, &p[np].r)
-			     : rsrc_create(j->name, name, type, props, &p[np].r);
+		resource_state(j, name, type, p[np].action, "IN_PROGRESS", "state changed", NULL);
+		np++;
+	}
+	if (!alive(j) || flush(j) < 0) {
+		rc = -1;
+		goto out;
+	}
+	/* 2. the handlers */
+	for (size_t k = 0; k < np; k++) {
+		json_t *res = json_object_get(j->resources, p[k].name);
+		int st = plans[k] == UPDATE
+				 ? rsrc_update(j->name, p[k].name, p[k].type,
+					       json_object_get(res, "properties"), p[k].props,
+					       &p[k].r)
+				 : rsrc_create(j->name, p[k].name, p[k].type, p[k].props, &p[k].r);
+
 		if (st < 0) {
-			resource_state(j, name, type, p[np].action, "FAILED", p[np].r.reason, NULL);
-			snprintf(why, size, "Resource %s failed: %s", p[np].action, p[np].r.reason);
-			rsrc_result_clear(&p[np].r);
+			resource_state(j, p[k].name, p[k].type, p[k].action, "FAILED",
+				       p[k].r.reason, NULL);
+			snprintf(why, size, "Resource %s failed: %s", p[k].action, p[k].r.reason);
+			rsrc_result_clear(&p[k].r);
+			p[k].name = NULL;
 			rc = 1;
 			goto out;
 		}
-		p[np].until_ns = clock_now_ns() + p[np].r.wait_ms * 1000000ull;
-		np++;
+		p[k].until_ns = clock_now_ns() + p[k].r.wait_ms * 1000000ull;
 	}
-	/* Complete them in the order their waits end. */
+	/* 3. complete them as their waits end */
 	for (size_t done = 0; done < np;) {
-		size_t next = np;
-		uint64_t now = clock_now_ns();
-		json_t *res;
+		uint64_t now = clock_now_ns(), next = UINT64_MAX;
 
-		for (size_t k = 0; k < np; k++)
-			if (p[k].name && (next == np || p[k].until_ns < p[next].until_ns))
-				next = k;
-		if (p[next].until_ns > now) {
-			uint64_t left = p[next].until_ns - now;
+		for (size_t k = 0; k < np; k++) {
+			json_t *res;
 
-			if (atomic_load(&stopping) || !alive(j)) {
-				rc = -1;
-				goto out;
+			if (!p[k].name)
+				continue;
+			if (p[k].until_ns > now) {
+				next = p[k].until_ns < next ? p[k].until_ns : next;
+				continue;
 			}
-			if (timed_out(j)) {
-				snprintf(why, size, updating ? "Timed out" : "Create timed out");
-				rc = 1;
-				goto out;
-			}
-			if (cancelled(j)) {
-				snprintf(why, size, "Stack %s cancelled",
-					 updating ? "UPDATE" : "CREATE");
-				rc = 1;
-				goto out;
-			}
-			usleep((useconds_t)(left > 100000000 ? 100000 : left / 1000 + 1));
-			continue;
+			res = json_object_get(j->resources, p[k].name);
+			json_object_set(res, "properties", p[k].props ?: json_object());
+			json_object_set(res, "metadata", p[k].md ?: json_object());
+			json_object_set_new(res, "resource_type", json_string(p[k].type));
+			resource_state(j, p[k].name, p[k].type, p[k].action, "COMPLETE",
+				       "state changed", &p[k].r);
+			res = json_object_get(j->resources, p[k].name);
+			json_object_set(j->attrs, p[k].name, json_object_get(res, "attributes"));
+			json_object_set(j->refs, p[k].name, json_object_get(res, "reference_id"));
+			rsrc_result_clear(&p[k].r);
+			p[k].name = NULL;
+			done++;
 		}
-		res = json_object_get(j->resources, p[next].name);
-		json_object_set(res, "properties", p[next].props ?: json_object());
-		json_object_set(res, "metadata", p[next].md ?: json_object());
-		json_object_set_new(res, "resource_type", json_string(p[next].type));
-		if (resource_state(j, p[next].name, p[next].type, p[next].action, "COMPLETE",
-				   "state changed", &p[next].r) < 0) {
+		if (flush(j) < 0) {
 			rc = -1;
 			goto out;
 		}
-		res = json_object_get(j->resources, p[next].name);
-		json_object_set(j->attrs, p[next].name, json_object_get(res, "attributes"));
-		json_object_set(j->refs, p[next].name, json_object_get(res, "reference_id"));
-		rsrc_result_clear(&p[next].r);
-		p[next].name = NULL;
-		done++;
+		if (done == np)
+			break;
+		if (atomic_load(&stopping) || !alive(j)) {
+			rc = -1;
+			goto out;
+		}
+		if (timed_out(j)) {
+			snprintf(why, size, updating ? "Timed out" : "Create timed out");
+			rc = 1;
+			goto out;
+		}
+		if (cancelled(j)) {
+			snprintf(why, size, "Stack %s cancelled", updating ? "UPDATE" : "CREATE");
+			rc = 1;
+			goto out;
+		}
+		now = clock_now_ns();
+		if (next > now)
+			usleep((useconds_t)(next - now > 100000000 ? 100000
+								   : (next - now) / 1000 + 1));
 	}
 out:
 	for (size_t k = 0; k < np; k++)
@@ -531,7 +561,12 @@ out:
 					       "aborted", NULL);
 			rsrc_result_clear(&p[k].r);
 		}
+	if (flush(j) < 0 && rc == 0)
+		rc = -1;
+	json_decref(j->buf);
+	j->buf = NULL;
 	free(p);
+	free(plans);
 	return rc;
 }
 
@@ -881,6 +916,20 @@ static int run_job(const char *consumer, const char *job, const char *op, const 
 	else
 		rc = 0; /* an op this version does not know: dropped */
 out:
+	if (rc < 0 && j.e.code != HERR_UNAVAILABLE && herr_isset(&j.e) && !atomic_load(&stopping)) {
+		/* not an outage that a retry outlives: the stack fails, the
+		 * job ends (else it would come back every reclaim period) */
+		char action[32], why[600];
+
+		snprintf(action, sizeof(action), "%s", str(j.rec, "stack_action"));
+		snprintf(why, sizeof(why), "Internal error: %s", j.e.msg);
+		log_error("engine", "job %s of stack %s failed: %s", op, id, j.e.msg);
+		herr_clear(&j.e);
+		if (sdb_stack_state(j.id,
+				    *action && strcmp(action, "INIT") != 0 ? action : "CREATE",
+				    "FAILED", why, &j.e) == 0)
+			rc = 0;
+	}
 	if (rc < 0)
 		log_warn("engine", "job %s of stack %s stopped: %s", op, id, j.e.msg);
 	sdb_unlock(id, consumer);

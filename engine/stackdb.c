@@ -404,32 +404,92 @@ int sdb_stack_state(const char *id, const char *action, const char *status, cons
 	return rc;
 }
 
-int sdb_resource_state(const char *id, json_t *res, struct herr *e)
+void sdb_stamp(json_t *res)
 {
-	char hk[KEY_SIZE], ek[KEY_SIZE], now[21];
-	const char *name = json_string_value(json_object_get(res, "resource_name"));
-	json_t *fields, *event;
-	int rc;
+	char now[21];
 
 	sdb_now(now);
 	json_object_set_new(res, "updated_time", json_string(now));
 	if (!json_object_get(res, "creation_time"))
 		json_object_set_new(res, "creation_time", json_string(now));
-	fields = json_pack("{s:O}", name ? name : "", res);
-	event = json_pack("{s:s,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:n}", "event_time", now,
-			  "resource_name", json_object_get(res, "resource_name"),
-			  "physical_resource_id", json_object_get(res, "physical_resource_id"),
-			  "resource_type", json_object_get(res, "resource_type"), "resource_action",
-			  json_object_get(res, "resource_action"), "resource_status",
-			  json_object_get(res, "resource_status"), "resource_status_reason",
-			  json_object_get(res, "resource_status_reason"), "resource_properties");
+}
+
+/* A resource's event, from its stamped state. */
+static json_t *resource_event(json_t *res)
+{
+	return json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:n}", "event_time",
+			 json_object_get(res, "updated_time"), "resource_name",
+			 json_object_get(res, "resource_name"), "physical_resource_id",
+			 json_object_get(res, "physical_resource_id"), "resource_type",
+			 json_object_get(res, "resource_type"), "resource_action",
+			 json_object_get(res, "resource_action"), "resource_status",
+			 json_object_get(res, "resource_status"), "resource_status_reason",
+			 json_object_get(res, "resource_status_reason"), "resource_properties");
+}
+
+#define STATES_PER_CALL 256
+
+int sdb_resource_states(const char *id, json_t *items, struct herr *e)
+{
+	/* ARGV: (name, resource, event) triples, each stored then its event
+	 * appended, in order, in one step. */
+	static const char lua[] = "for i = 1, #ARGV, 3 do\n"
+				  "  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])\n"
+				  "  redis.call('XADD', KEYS[2], '*', 'e', ARGV[i + 2])\n"
+				  "end\n"
+				  "return #ARGV / 3\n";
+	const char *argv[5 + 3 * STATES_PER_CALL];
+	char *own[2 * STATES_PER_CALL], hk[KEY_SIZE], ek[KEY_SIZE];
+	size_t n = json_array_size(items);
+
 	key(hk, id, ":resources");
 	key(ek, id, ":events");
-	rc = fields && event ? set_with_event(hk, ek, fields, event, e) : -1;
-	if (!fields || !event)
-		herr_set(e, HERR_NOMEM, "out of memory");
-	json_decref(fields);
-	json_decref(event);
+	for (size_t at = 0; at < n; at += STATES_PER_CALL) {
+		size_t m = n - at < STATES_PER_CALL ? n - at : STATES_PER_CALL, argc = 0, nown = 0;
+		struct store_reply *r = NULL;
+		bool oom = false;
+
+		argv[argc++] = "EVAL";
+		argv[argc++] = lua;
+		argv[argc++] = "2";
+		argv[argc++] = hk;
+		argv[argc++] = ek;
+		for (size_t i = 0; i < m; i++) {
+			json_t *res = json_array_get(items, at + i), *ev = resource_event(res);
+			char *rt = json_dumps(res, JSON_COMPACT),
+			     *et = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+
+			json_decref(ev);
+			own[nown++] = rt;
+			own[nown++] = et;
+			oom = oom || !rt || !et;
+			argv[argc++] =
+				json_string_value(json_object_get(res, "resource_name")) ?: "";
+			argv[argc++] = rt ? rt : "";
+			argv[argc++] = et ? et : "";
+		}
+		if (oom)
+			herr_set(e, HERR_NOMEM, "out of memory");
+		else
+			r = store_cmd((int)argc, argv, NULL, e);
+		store_reply_free(&r);
+		for (size_t i = 0; i < nown; i++)
+			free(own[i]);
+		if (herr_isset(e))
+			return -1;
+	}
+	return 0;
+}
+
+int sdb_resource_state(const char *id, json_t *res, struct herr *e)
+{
+	json_t *one = json_array();
+	int rc;
+
+	sdb_stamp(res);
+	json_array_append(one, res);
+	rc = sdb_resource_states(id, one, e);
+	json_decref(one);
 	return rc;
 }
 

@@ -46,6 +46,12 @@ int sdb_stack_state(const char *id, const char *action, const char *status, cons
 /* Stores resource res (an object with name, type, action, status, reason,
  * physical_resource_id...) and its event. */
 int sdb_resource_state(const char *id, json_t *res, struct herr *e);
+/* Several transitions at once: items is an array of resource objects
+ * (snapshots, stamped by sdb_stamp), stored and their events appended in
+ * order, in few round trips. */
+int sdb_resource_states(const char *id, json_t *items, struct herr *e);
+/* Sets a resource object's updated_time (and creation_time if new). */
+void sdb_stamp(json_t *res);
 /* Drops resource name's record (a resource an update removed). */
 int sdb_resource_forget(const char *id, const char *name, struct herr *e);
 /* name → resource object (new reference). */
