@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,6 +520,10 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
+	/* A daemon that builds and frees large trees (a 10,000-resource
+	 * stack) keeps what it freed instead of giving it back to the kernel
+	 * and faulting it in again at the next job. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 
 	log_info("main", "starting hearthd version=%s pid=%d roles=%s state_dir=%s",
 		 PACKAGE_VERSION, (int)getpid(), dm.roles, config_str(dm.cfg, SET_STATE_DIR));
@@ -529,6 +534,7 @@ int main(int argc, char **argv)
 	dm.health.started_ns = clock_now_ns();
 	dm.health.servers = dm.servers;
 	dm.health.nservers = ROLE_COUNT;
+	lc_set_max_resources((int)config_num(dm.cfg, SET_ENGINE_MAX_RESOURCES));
 	if (config_num(dm.cfg, SET_ROLES) >> ROLE_API & 1) {
 		char path[4096];
 

@@ -37,6 +37,9 @@ const struct cfg_key settings_table[SET_COUNT] = {
 	[SET_ENGINE_RECLAIM] =
 		{"engine.reclaim_after", CFG_DURATION, "30s", S(1), S(3600), NULL, 0,
 		 "A job whose worker has not touched it for this long is taken over (a dead worker)."},
+	[SET_ENGINE_MAX_RESOURCES] =
+		{"engine.max_resources_per_stack", CFG_INT, "1000", -1, 100000000, NULL, 0,
+		 "Resources in a stack's whole tree (Heat's max_resources_per_stack); -1: no limit."},
 
 	[SET_HTTP_THREADS] =
 		{"http.threads", CFG_INT, "0", 0, 256, NULL, 0,

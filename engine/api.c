@@ -127,6 +127,21 @@ static json_t *find_stack(struct http_req *req, const struct caller *c)
 	return rec;
 }
 
+/* find_stack with the stored request and pending update. */
+static json_t *find_stack_full(struct http_req *req, const struct caller *c)
+{
+	struct herr e = HERR_INIT;
+	json_t *rec = find_stack(req, c), *full;
+
+	if (!rec)
+		return NULL;
+	full = sdb_get_full(str(rec, "id"), &e);
+	json_decref(rec);
+	if (!full)
+		http_herr(req, &e);
+	return full;
+}
+
 /* A stack's name or id to its id, in the caller's project. */
 static bool resolve_name(const struct caller *c, const char *name_or_id, char id[SDB_ID_SIZE],
 			 json_t **rec, struct herr *e)
@@ -187,6 +202,20 @@ static json_t *param_text(json_t *v)
 		free(t);
 		return r;
 	}
+}
+
+/* Output name → its description (or null), from a parsed template. */
+static json_t *declared_outputs(json_t *tmpl)
+{
+	json_t *out = json_object(), *o;
+	const char *k;
+
+	json_object_foreach (json_object_get(tmpl, "outputs"), k, o) {
+		json_t *d = json_object_get(o, "description");
+
+		json_object_set(out, k, json_is_string(d) ? d : json_null());
+	}
+	return out;
 }
 
 /* Checks a create request's fields (hot-spec §8.2); NULL when fine, else
@@ -329,7 +358,7 @@ static int create_stack(struct http_req *req, void *arg)
 	snprintf(created, sizeof(created), "%llu",
 		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
 	rec = json_pack(
-		"{s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O?,s:o,s:o,s:I,s:b,s:O,s:O?,s:o}", "id", id,
+		"{s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O?,s:o,s:o,s:I,s:b,s:O,s:o,s:o}", "id", id,
 		"stack_name", json_object_get(body, "stack_name"), "project", c.project,
 		"stack_action", "INIT", "stack_status", "INIT_COMPLETE", "status_reason",
 		"Stack queued", "creation_time", now, "created_ns", created, "description",
@@ -338,7 +367,8 @@ static int create_stack(struct http_req *req, void *arg)
 		params, "tags", tags, "timeout_mins",
 		(json_int_t)timeout_of(json_object_get(body, "timeout_mins")), "disable_rollback",
 		bool_of(json_object_get(body, "disable_rollback"), true), "request", request,
-		"outputs_declared", json_object_get(def, "outputs"), "updated_time", json_null());
+		"outputs_declared", declared_outputs(json_object_get(request, "template")),
+		"updated_time", json_null());
 	json_decref(def);
 	json_decref(request);
 	if (!rec) {
@@ -411,17 +441,14 @@ static json_t *stack_view(struct http_req *req, json_t *rec, bool full)
  * values only once the stack is complete (Heat resolves them then). */
 static json_t *outputs_view(json_t *rec, bool values, const char *only)
 {
-	json_t *declared = json_object_get(rec, "outputs_declared");
+	json_t *declared = json_object_get(rec, "outputs_declared"); /* key → description */
 	json_t *vals = json_object_get(rec, "outputs"),
 	       *errs = json_object_get(rec, "output_errors");
-	json_t *tmpl_outputs = json_object_get(
-		json_object_get(json_object_get(rec, "request"), "template"), "outputs");
-	json_t *out = json_array(), *x;
+	json_t *out = json_array(), *desc;
 	const char *k;
 
 	values = values && json_is_object(vals); /* resolved when an action completed */
-	json_object_foreach (declared, k, x) {
-		json_t *desc = json_object_get(json_object_get(tmpl_outputs, k), "description");
+	json_object_foreach (declared, k, desc) {
 		json_t *o;
 
 		if (only && strcmp(only, k) != 0)
@@ -573,7 +600,7 @@ static int update_stack(struct http_req *req, void *arg)
 	int rc;
 
 	(void)arg;
-	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+	if (!authorize(req, &c) || !(rec = find_stack_full(req, &c)))
 		return 0;
 	body = text ? json_loadb(text, len, 0, &je) : NULL;
 	if (!json_is_object(body)) {
@@ -638,8 +665,9 @@ static int update_stack(struct http_req *req, void *arg)
 	params = json_object();
 	json_object_foreach (json_object_get(def, "parameters"), k, x)
 		json_object_set_new(params, k, param_text(x));
-	pending = json_pack("{s:O,s:o,s:O?,s:s}", "request", request, "parameters", params,
-			    "outputs_declared", json_object_get(def, "outputs"), "description",
+	pending = json_pack("{s:O,s:o,s:o,s:s}", "request", request, "parameters", params,
+			    "outputs_declared",
+			    declared_outputs(json_object_get(request, "template")), "description",
 			    str(json_object_get(request, "template"), "description"));
 	json_object_set(pending, "template_description", json_object_get(pending, "description"));
 	if ((x = json_object_get(body, "timeout_mins")) && !json_is_null(x))
@@ -949,7 +977,7 @@ static int show_template(struct http_req *req, void *arg)
 	json_t *rec, *t;
 
 	(void)arg;
-	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+	if (!authorize(req, &c) || !(rec = find_stack_full(req, &c)))
 		return 0;
 	t = json_object_get(json_object_get(rec, "request"), "template");
 	t = t ? json_incref(t) : json_object();
@@ -1040,7 +1068,7 @@ static int show_environment(struct http_req *req, void *arg)
 	const char *k;
 
 	(void)arg;
-	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+	if (!authorize(req, &c) || !(rec = find_stack_full(req, &c)))
 		return 0;
 	request = json_object_get(rec, "request");
 	x = json_object_get(request, "environment");
@@ -1074,7 +1102,7 @@ static int show_files(struct http_req *req, void *arg)
 	json_t *rec, *files;
 
 	(void)arg;
-	if (!authorize(req, &c) || !(rec = find_stack(req, &c)))
+	if (!authorize(req, &c) || !(rec = find_stack_full(req, &c)))
 		return 0;
 	files = json_object_get(json_object_get(rec, "request"), "files");
 	files = json_is_object(files) ? json_incref(files) : json_object();

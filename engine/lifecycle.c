@@ -30,6 +30,13 @@
 
 /* ------------------------------------------------------------ definition */
 
+static int max_resources = 1000;
+
+void lc_set_max_resources(int n)
+{
+	max_resources = n;
+}
+
 static struct doc *load_value(json_t *v, const char *name, bool env, struct herr *e)
 {
 	static const struct load_limits lim = LOAD_LIMITS_DEFAULT;
@@ -127,6 +134,7 @@ json_t *lc_define(json_t *request, const char *name, const char *id, const char 
 	o.attributes = attrs;
 	o.ref_ids = ref_ids;
 	o.mask_hidden = mask_hidden;
+	o.max_resources = max_resources;
 	def = stack_define(d, &o, dg);
 	if (parsed)
 		*parsed = json_incref(doc_root(d));
@@ -248,8 +256,9 @@ static int resource_state(struct job *j, const char *name, const char *type, con
 	if (r && r->ref_id)
 		json_object_set(res, "reference_id", r->ref_id);
 	if (j->buf) { /* written with the others of its step */
+		/* a shallow copy: values are replaced, never changed in place */
 		sdb_stamp(res);
-		return json_array_append_new(j->buf, json_deep_copy(res));
+		return json_array_append_new(j->buf, json_copy(res));
 	}
 	return sdb_resource_state(j->id, res, &j->e);
 }
@@ -324,10 +333,13 @@ static int remove_resources(struct job *j, json_t *batches, json_t *keep, bool f
 	size_t n = 0, i;
 	json_t **rest = calloc(json_object_size(j->resources) + 1, sizeof(*rest)), *res;
 	const char *name;
+	bool own_buf = !j->buf;
 	int rc = 0;
 
 	if (!rest)
 		return -1;
+	if (own_buf) /* written a step at a time: a batch's deletes together */
+		j->buf = json_array();
 	for (size_t b = json_array_size(batches); b-- > 0 && rc == 0;) {
 		json_t *batch = json_array_get(batches, b), *x;
 
@@ -339,10 +351,16 @@ static int remove_resources(struct job *j, json_t *batches, json_t *keep, bool f
 			if ((rc = delete_one(j, name)) != 0)
 				break;
 			if (forget) {
+				if (flush(j) < 0) {
+					rc = -1;
+					break;
+				}
 				sdb_resource_forget(j->id, name, &j->e);
 				json_object_del(j->resources, name);
 			}
 		}
+		if (rc == 0 && flush(j) < 0)
+			rc = -1;
 	}
 	json_object_foreach (j->resources, name, res)
 		if (rc == 0 && exists(res) && !(keep && json_object_get(keep, name)))
@@ -357,10 +375,21 @@ static int remove_resources(struct job *j, json_t *batches, json_t *keep, bool f
 			break;
 		}
 		if (forget) {
+			if (flush(j) < 0) {
+				free(copy);
+				rc = -1;
+				break;
+			}
 			sdb_resource_forget(j->id, copy, &j->e);
 			json_object_del(j->resources, copy);
 		}
 		free(copy);
+	}
+	if (flush(j) < 0 && rc == 0)
+		rc = -1;
+	if (own_buf) {
+		json_decref(j->buf);
+		j->buf = NULL;
 	}
 	free(rest);
 	return rc;
@@ -704,7 +733,7 @@ static int run_create(struct job *j)
 	int rc;
 
 	if (strcmp(status, "ROLLBACK_IN_PROGRESS") == 0 &&
-	    json_is_null(json_object_get(j->rec, "pending") ?: json_null()))
+	    !json_is_object(json_object_get(j->rec, "pending")))
 		goto rollback; /* a rollback a dead worker left */
 	if (strcmp(status, "CREATE_IN_PROGRESS") != 0 && strcmp(status, "INIT_COMPLETE") != 0)
 		return 0; /* finished, or deleted meanwhile */
@@ -879,7 +908,7 @@ static int run_job(const char *consumer, const char *job, const char *op, const 
 	snprintf(j.id, sizeof(j.id), "%s", id);
 	if (!lock_stack(&j))
 		return -1;
-	if (!(j.rec = sdb_get(id, &j.e))) {
+	if (!(j.rec = sdb_get_full(id, &j.e))) {
 		sdb_unlock(id, consumer);
 		return j.e.code == HERR_NOT_FOUND ? 0 : -1;
 	}

@@ -25,6 +25,9 @@ json_t *lc_define(json_t *request, const char *name, const char *id, const char 
  * lc_stop().  reclaim_ms: how long a job may sit with a worker that
  * stopped answering before another takes it over. */
 int lc_start(int n, long reclaim_ms, struct herr *e);
+/* Resources allowed in a stack's whole tree (-1: no limit; default 1000,
+ * Heat's max_resources_per_stack); set before the API and workers run. */
+void lc_set_max_resources(int n);
 void lc_stop(void);
 
 #endif

@@ -117,7 +117,8 @@ static const char create_lua[] =
 	"if old and redis.call('EXISTS', 'hearth:stack:{' .. old .. '}') == 1 then return 0 end\n"
 	"redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
 	"redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])\n"
-	"redis.call('HSET', KEYS[3], unpack(ARGV, 4))\n"
+	"redis.call('SET', KEYS[5], ARGV[4])\n"
+	"redis.call('HSET', KEYS[3], unpack(ARGV, 5))\n"
 	"redis.call('XADD', KEYS[4], '*', 'op', 'create', 'stack', ARGV[2])\n"
 	"return 1\n";
 
@@ -138,7 +139,8 @@ int sdb_create(json_t *rec, struct herr *e)
 	size_t n = json_object_size(rec), argc = 0, i = 0;
 	const char **argv = calloc(2 * n + 16, sizeof(*argv));
 	char **own = calloc(2 * n + 1, sizeof(*own));
-	char names[KEY_SIZE + 64], list[KEY_SIZE + 64], stack[KEY_SIZE], ms[24];
+	char names[KEY_SIZE + 64], list[KEY_SIZE + 64], stack[KEY_SIZE], reqk[KEY_SIZE], ms[24];
+	char *reqtext = NULL;
 	struct store_reply *r = NULL;
 	struct timespec ts;
 	const char *k;
@@ -155,17 +157,26 @@ int sdb_create(json_t *rec, struct herr *e)
 	snprintf(names, sizeof(names), "hearth:project:%s:names", project);
 	snprintf(list, sizeof(list), "hearth:project:%s:stacks", project);
 	key(stack, id, "");
+	key(reqk, id, ":request");
+	if (!(reqtext = text_of(json_object_get(rec, "request") ?: json_null()))) {
+		herr_set(e, HERR_NOMEM, "out of memory");
+		goto out;
+	}
 	argv[argc++] = "EVAL";
 	argv[argc++] = create_lua;
-	argv[argc++] = "4";
+	argv[argc++] = "5";
 	argv[argc++] = names;
 	argv[argc++] = list;
 	argv[argc++] = stack;
 	argv[argc++] = JOBS;
+	argv[argc++] = reqk;
 	argv[argc++] = name;
 	argv[argc++] = id;
 	argv[argc++] = ms;
+	argv[argc++] = reqtext;
 	json_object_foreach (rec, k, v) {
+		if (strcmp(k, "request") == 0)
+			continue; /* in its own key: records stay small */
 		argv[argc++] = k;
 		if (!(argv[argc++] = own[i++] = text_of(v))) {
 			herr_set(e, HERR_NOMEM, "out of memory");
@@ -186,6 +197,7 @@ out:
 		free(own[j]);
 	free(own);
 	free(argv);
+	free(reqtext);
 	return rc;
 }
 
@@ -230,6 +242,46 @@ json_t *sdb_get(const char *id, struct herr *e)
 	o = hash_object(r, true);
 	store_reply_free(&r);
 	return o;
+}
+
+/* The JSON value in key (new reference), json null when absent. */
+static json_t *get_json(const char *k, struct herr *e)
+{
+	struct store_reply *r = store_cmdv(e, "GET", k, NULL);
+	const char *v;
+	size_t len;
+	json_t *o = NULL;
+
+	if (!r)
+		return NULL;
+	v = store_reply_str(r, &len);
+	o = v ? json_loadb(v, len, JSON_DECODE_ANY, NULL) : json_null();
+	store_reply_free(&r);
+	if (!o)
+		herr_set(e, HERR_INVALID, "a stored value is not JSON: %s", k);
+	return o;
+}
+
+json_t *sdb_get_full(const char *id, struct herr *e)
+{
+	char k[KEY_SIZE];
+	json_t *rec = sdb_get(id, e), *v;
+
+	if (!rec)
+		return NULL;
+	key(k, id, ":request");
+	if (!(v = get_json(k, e))) {
+		json_decref(rec);
+		return NULL;
+	}
+	json_object_set_new(rec, "request", v);
+	key(k, id, ":pending");
+	if (!(v = get_json(k, e))) {
+		json_decref(rec);
+		return NULL;
+	}
+	json_object_set_new(rec, "pending", v);
+	return rec;
 }
 
 bool sdb_lookup(const char *project, const char *name, char id[SDB_ID_SIZE], struct herr *e)
@@ -358,6 +410,24 @@ int sdb_set(const char *id, json_t *fields, struct herr *e)
 	argv[argc++] = "HSET";
 	argv[argc++] = k;
 	json_object_foreach (fields, f, v) {
+		if (strcmp(f, "request") == 0 || strcmp(f, "pending") == 0) {
+			/* in their own keys; pending null: none */
+			char sk[KEY_SIZE], *t;
+
+			key(sk, id, f[0] == 'r' ? ":request" : ":pending");
+			if (json_is_null(v)) {
+				run(e, (const char *const[]){"DEL", sk, NULL});
+			} else if ((t = text_of(v))) {
+				run(e, (const char *const[]){"SET", sk, t, NULL});
+				free(t);
+			} else {
+				herr_set(e, HERR_NOMEM, "out of memory");
+			}
+			if (herr_isset(e))
+				goto out;
+			n--;
+			continue;
+		}
 		argv[argc++] = f;
 		if (!(argv[argc++] = own[i++] = text_of(v))) {
 			herr_set(e, HERR_NOMEM, "out of memory");
@@ -379,10 +449,11 @@ int sdb_stack_state(const char *id, const char *action, const char *status, cons
 		    struct herr *e)
 {
 	char hk[KEY_SIZE], ek[KEY_SIZE], now[21], state[64];
-	json_t *rec = sdb_get(id, e), *fields, *event;
+	char *name = sdb_field(id, "stack_name", e);
+	json_t *fields, *event;
 	int rc;
 
-	if (!rec)
+	if (!name)
 		return -1;
 	sdb_now(now);
 	snprintf(state, sizeof(state), "%s_%s", action, status);
@@ -390,9 +461,8 @@ int sdb_stack_state(const char *id, const char *action, const char *status, cons
 			   "status_reason", reason, "updated_time", now);
 	if (strcmp(state, "DELETE_COMPLETE") == 0)
 		json_object_set_new(fields, "deletion_time", json_string(now));
-	event = json_pack("{s:s,s:O,s:O,s:s,s:s,s:s,s:s,s:n}", "event_time", now, "resource_name",
-			  json_object_get(rec, "stack_name"), "physical_resource_id",
-			  json_object_get(rec, "id"), "resource_type", "OS::Heat::Stack",
+	event = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:n}", "event_time", now, "resource_name",
+			  name, "physical_resource_id", id, "resource_type", "OS::Heat::Stack",
 			  "resource_action", action, "resource_status", status,
 			  "resource_status_reason", reason, "resource_properties");
 	key(hk, id, "");
@@ -400,7 +470,7 @@ int sdb_stack_state(const char *id, const char *action, const char *status, cons
 	rc = fields && event ? set_with_event(hk, ek, fields, event, e) : -1;
 	json_decref(fields);
 	json_decref(event);
-	json_decref(rec);
+	free(name);
 	return rc;
 }
 
@@ -551,8 +621,8 @@ json_t *sdb_events(const char *id, const char *marker, size_t limit, struct herr
 
 int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *e)
 {
-	/* KEYS: stack, events, jobs.  ARGV: id, pending ("" for none), now,
-	 * event, action, op. */
+	/* KEYS: stack, events, jobs, pending.  ARGV: id, pending ("" for
+	 * none), now, event, action, op. */
 	static const char lua[] =
 		"local st = redis.call('HGET', KEYS[1], 'stack_status')\n"
 		"if not st then return 'gone' end\n"
@@ -561,7 +631,7 @@ int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *
 		"  return 'busy:' .. redis.call('HGET', KEYS[1], 'stack_action')\n"
 		"end\n"
 		"if ARGV[5] == 'UPDATE' and string.find(st, '^SUSPEND_') then return 'suspended' end\n"
-		"if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'pending', ARGV[2]) end\n"
+		"if ARGV[2] ~= '' then redis.call('SET', KEYS[4], ARGV[2]) end\n"
 		"redis.call('HSET', KEYS[1], 'stack_action', ARGV[5],\n"
 		"  'stack_status', ARGV[5] .. '_IN_PROGRESS',\n"
 		"  'status_reason', 'Stack ' .. ARGV[5] .. ' started', 'updated_time', ARGV[3],\n"
@@ -569,7 +639,8 @@ int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *
 		"redis.call('XADD', KEYS[2], '*', 'e', ARGV[4])\n"
 		"redis.call('XADD', KEYS[3], '*', 'op', ARGV[6], 'stack', ARGV[1])\n"
 		"return 'ok'\n";
-	char hk[KEY_SIZE], ek[KEY_SIZE], now[21], reason[64], op[16], *p = NULL, *ev = NULL;
+	char hk[KEY_SIZE], ek[KEY_SIZE], pk[KEY_SIZE], now[21], reason[64], op[16], *p = NULL,
+										    *ev = NULL;
 	json_t *rec = sdb_get(id, e), *event;
 	struct store_reply *r = NULL;
 	const char *ans;
@@ -601,7 +672,8 @@ int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *
 	}
 	key(hk, id, "");
 	key(ek, id, ":events");
-	r = store_cmdv(e, "EVAL", lua, "3", hk, ek, JOBS, id, p, now, ev, action, op, NULL);
+	key(pk, id, ":pending");
+	r = store_cmdv(e, "EVAL", lua, "4", hk, ek, JOBS, pk, id, p, now, ev, action, op, NULL);
 	if (!r)
 		goto out;
 	ans = store_reply_str(r, NULL);

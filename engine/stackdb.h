@@ -27,8 +27,12 @@ void sdb_now(char out[21]);
  * already has a stack of that name. */
 int sdb_create(json_t *rec, struct herr *e);
 
-/* The stack record (new reference) of id, or NULL (HERR_NOT_FOUND). */
+/* The stack record (new reference) of id, or NULL (HERR_NOT_FOUND),
+ * without its request and pending update (kept in keys of their own:
+ * most readers do not need a whole template). */
 json_t *sdb_get(const char *id, struct herr *e);
+/* The same with "request" and "pending" (null when none). */
+json_t *sdb_get_full(const char *id, struct herr *e);
 /* The id of the project's live stack called name, or false. */
 bool sdb_lookup(const char *project, const char *name, char id[SDB_ID_SIZE], struct herr *e);
 /* The project's stacks, oldest first (records without the request). */
