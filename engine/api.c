@@ -830,8 +830,9 @@ static json_t *resource_view(struct http_req *req, json_t *rec, json_t *res, jso
 	x = json_object_get(rb, name);
 	json_object_set_new(o, "required_by", x ? json_incref(x) : json_array());
 	if (detail) {
-		/* RandomString's value is a secret the API does not show */
-		x = json_object_get(res, "attributes");
+		/* hidden parameters masked; RandomString's value is a secret
+		 * the API does not show */
+		x = json_object_get(res, "shown_attributes");
 		json_object_set_new(o, "attributes",
 				    json_is_object(x) && strcmp(str(res, "resource_type"),
 								"OS::Heat::RandomString") != 0

@@ -188,6 +188,7 @@ struct job {
 	json_t *resources;    /* name → stored resource */
 	json_t *attrs, *refs; /* of the created ones */
 	json_t *buf;          /* transitions not written yet (resource snapshots) */
+	json_t *secrets;      /* hidden parameters' values, kept out of what is shown */
 	struct herr e;
 };
 
@@ -251,8 +252,12 @@ static int resource_state(struct job *j, const char *name, const char *type, con
 	json_object_set_new(res, "resource_status_reason", json_string(reason));
 	if (r && r->physical_id[0])
 		json_object_set_new(res, "physical_resource_id", json_string(r->physical_id));
-	if (r && r->attributes)
+	if (r && r->attributes) {
 		json_object_set(res, "attributes", r->attributes);
+		json_object_set_new(res, "shown_attributes",
+				    j->secrets ? stack_mask(r->attributes, j->secrets)
+					       : json_incref(r->attributes));
+	}
 	if (r && r->ref_id)
 		json_object_set(res, "reference_id", r->ref_id);
 	if (j->buf) { /* written with the others of its step */
@@ -649,6 +654,21 @@ static int converge(struct job *j, json_t *request, bool updating, char *why, si
 		free(errors);
 		return 1;
 	}
+	{ /* hidden parameters' values (3 characters or more, as stack.c masks) */
+		json_t *tparams =
+			json_object_get(json_object_get(request, "template"), "parameters");
+		json_t *x, *v;
+		const char *k;
+
+		json_decref(j->secrets);
+		j->secrets = json_array();
+		json_object_foreach (tparams, k, x)
+			if (json_is_true(json_object_get(x, "hidden")) &&
+			    json_is_string(
+				    v = json_object_get(json_object_get(def, "parameters"), k)) &&
+			    json_string_length(v) >= 3)
+				json_array_append(j->secrets, v);
+	}
 	batches = json_incref(json_object_get(def, "batches"));
 	/* the order a rollback or a delete of what this makes will need */
 	f = json_pack("{s:O?}", "target_batches", batches);
@@ -966,6 +986,7 @@ out:
 	json_decref(j.resources);
 	json_decref(j.attrs);
 	json_decref(j.refs);
+	json_decref(j.secrets);
 	return rc;
 }
 

@@ -788,9 +788,7 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 	return l.out;
 }
 
-/* Replaces every occurrence of a secret in the strings of v, in place
- * where v is not shared with the template (strings are rebuilt). */
-static json_t *mask(json_t *v, json_t *secrets)
+json_t *stack_mask(json_t *v, json_t *secrets)
 {
 	const char *k;
 	json_t *x, *s;
@@ -828,14 +826,14 @@ static json_t *mask(json_t *v, json_t *secrets)
 		json_t *o = json_object();
 
 		json_object_foreach (v, k, x)
-			json_object_set_new(o, k, mask(x, secrets));
+			json_object_set_new(o, k, stack_mask(x, secrets));
 		return o;
 	}
 	if (json_is_array(v)) {
 		json_t *a = json_array();
 
 		json_array_foreach (v, i, x)
-			json_array_append_new(a, mask(x, secrets));
+			json_array_append_new(a, stack_mask(x, secrets));
 		return a;
 	}
 	return json_incref(v);
@@ -875,7 +873,7 @@ json_t *stack_define(const struct doc *tmpl, const struct stack_opts *o, struct 
 	/* Hidden values also leave through get_param and template resources'
 	 * properties: they are masked wherever they appear. */
 	if (out && json_array_size(b.secrets)) {
-		json_t *masked = mask(out, b.secrets);
+		json_t *masked = stack_mask(out, b.secrets);
 
 		json_decref(out);
 		out = masked;

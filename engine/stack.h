@@ -49,4 +49,9 @@ struct stack_opts {
  * NULL when out of memory. */
 json_t *stack_define(const struct doc *tmpl, const struct stack_opts *o, struct diags *dg);
 
+/* A copy of v (new reference; unchanged parts shared) with every
+ * occurrence of a secret (an array of strings) in its strings replaced by
+ * stars: how hidden parameters' values are kept out of what is shown. */
+json_t *stack_mask(json_t *v, json_t *secrets);
+
 #endif

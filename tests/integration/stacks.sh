@@ -356,6 +356,21 @@ like "$(jget "$body" '" ".join(e["resource_name"] + ":" + e["resource_status"] f
 unlike "$(jget "$body" '" ".join(e["resource_name"] for e in j["events"])')" 'never' "nothing after the cancelled step was started"
 like "$body" 'Stack CREATE cancelled' "the create's reason says it was cancelled"
 
+# a hidden parameter's value never shown, wherever it flows
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"stack_name": "hid", "parameters": {"pw": "pa55-word-x"},
+  "template": {"heat_template_version": "2021-04-16", "parameters": {"pw": {"type": "string", "hidden": true}},
+  "resources": {"v": {"type": "OS::Heat::Value", "properties": {"value": {"str_replace": {"template": "url://u:PW@h", "params": {"PW": {"get_param": "pw"}}}}}}},
+  "outputs": {"url": {"value": {"get_attr": ["v", "value"]}}}}}' "$API/v1/p1/stacks"
+wait_for "$(secs 20)" is_status "$P1" p1 hid CREATE_COMPLETE
+ok $? "a stack passing a hidden value through a resource"
+all=""
+for path in "" /resources/v /resources "/resources?with_detail=true" /events /outputs/url /environment; do
+	http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/hid$path"
+	all+=$body
+done
+like "$all" 'url://u:\*\*\*\*\*\*@h' "the value appears with the secret masked"
+unlike "$all" 'pa55-word-x' "and the secret itself in no answer (show, resources, events, outputs, environment)"
+
 # ------------------------------------------- a worker killed mid-create
 cat > "$T/slow.json" <<'EOF'
 {"stack_name": "slow", "template": {"heat_template_version": "2021-04-16", "resources": {
