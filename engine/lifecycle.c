@@ -206,7 +206,10 @@ static bool alive(struct job *j)
 	uint64_t now = clock_now_ns();
 	struct herr e = HERR_INIT;
 
-	if (now - j->touched_ns < 1000000000ull)
+	/* a quarter of the lock's life, at most a second */
+	uint64_t every = (uint64_t)reclaim_after_ms * 250000ull;
+
+	if (now - j->touched_ns < (every < 1000000000ull ? every : 1000000000ull))
 		return true;
 	j->touched_ns = now;
 	sdb_touch(j->consumer, j->job, &e);
@@ -794,53 +797,62 @@ static int run_update(struct job *j)
 
 	if (!json_is_object(request))
 		return 0; /* done already, or superseded by a delete */
+	/* the update's own disable_rollback, when it gave one */
+	if (json_object_get(pending, "disable_rollback"))
+		json_object_set(j->rec, "disable_rollback",
+				json_object_get(pending, "disable_rollback"));
 	if (strcmp(status, "ROLLBACK_IN_PROGRESS") == 0)
 		goto rollback; /* a rollback a dead worker left */
+	if (strcmp(status, "UPDATE_FAILED") == 0) {
+		snprintf(why, sizeof(why), "%s", str(j->rec, "status_reason"));
+		goto failed; /* a worker died between the failure and its rollback */
+	}
 	if (strcmp(status, "UPDATE_IN_PROGRESS") != 0)
 		return 0;
 	rc = converge(j, request, true, why, sizeof(why));
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
-		/* the new definition is the stack's now */
-		f = json_deep_copy(pending);
-		json_object_del(f, "request");
-		json_object_set(f, "request", request);
-		json_object_set_new(f, "pending", json_null());
-		if (sdb_set(j->id, f, &j->e) < 0) {
-			json_decref(f);
-			return -1;
-		}
-		json_decref(f);
+		/* the new definition is the stack's now, in the same step as
+		 * its state: a worker killed in between leaves no half */
 		store_outputs(j, request);
-		return sdb_stack_state(j->id, "UPDATE", "COMPLETE",
-				       "Stack UPDATE completed successfully", &j->e);
-	}
-	sdb_stack_state(j->id, "UPDATE", "FAILED", why, &j->e);
-	/* the update's own disable_rollback, when it gave one */
-	if (json_object_get(pending, "disable_rollback"))
-		json_object_set(j->rec, "disable_rollback",
-				json_object_get(pending, "disable_rollback"));
-	if (rollback_enabled(j)) {
-		f = json_pack("{s:s}", "cancel_update", ""); /* the rollback must not stop */
-		sdb_set(j->id, f, &j->e);
+		f = json_deep_copy(pending);
+		json_object_set_new(f, "pending", json_null());
+		rc = sdb_stack_state_with(j->id, "UPDATE", "COMPLETE",
+					  "Stack UPDATE completed successfully", f, &j->e);
 		json_decref(f);
-		sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", why, &j->e);
-	rollback:
-		/* back to the stored request; what the update added goes */
-		k2 = json_object_get(j->rec, "request");
-		why[0] = '\0';
-		rc = converge(j, k2, true, why, sizeof(why));
-		if (rc < 0)
-			return -1;
-		store_outputs(j, k2);
-		sdb_stack_state(j->id, "ROLLBACK", rc == 0 ? "COMPLETE" : "FAILED",
-				rc == 0 ? "Stack ROLLBACK completed successfully" : why, &j->e);
+		return rc;
 	}
+	if (sdb_stack_state(j->id, "UPDATE", "FAILED", why, &j->e) < 0)
+		return -1;
+failed:
 	f = json_pack("{s:n}", "pending");
+	if (!rollback_enabled(j)) { /* the update is over; its request goes */
+		rc = sdb_set(j->id, f, &j->e);
+		json_decref(f);
+		return rc;
+	}
+	json_decref(f);
+	f = json_pack("{s:s}", "cancel_update", ""); /* the rollback must not stop */
 	sdb_set(j->id, f, &j->e);
 	json_decref(f);
-	return 0;
+	if (sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", why, &j->e) < 0)
+		return -1;
+rollback:
+	/* back to the stored request: what the update added goes, what it
+	 * changed is changed back */
+	k2 = json_object_get(j->rec, "request");
+	why[0] = '\0';
+	rc = converge(j, k2, true, why, sizeof(why));
+	if (rc < 0)
+		return -1;
+	store_outputs(j, k2);
+	f = json_pack("{s:n}", "pending");
+	rc = sdb_stack_state_with(j->id, "ROLLBACK", rc == 0 ? "COMPLETE" : "FAILED",
+				  rc == 0 ? "Stack ROLLBACK completed successfully" : why, f,
+				  &j->e);
+	json_decref(f);
+	return rc;
 }
 
 /* SUSPEND walks the resources last batch first, RESUME and CHECK first

@@ -58,19 +58,26 @@ static char *text_of(json_t *v)
 				 : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-/* HSET's field/value pairs in one Lua call with an event.  Script: the
- * first ARGV is the number of pairs, then the pairs, then the event; the
- * event's stream id is returned. */
+/* A stack's new state in one step: its record's fields, optionally its
+ * request and pending update (keys of their own), and the event.
+ * KEYS: record, events, request, pending.  ARGV: the number of field
+ * pairs, the pairs, the event, the request ("" to leave it), the pending
+ * update ("" to leave it, "-" to drop it). */
 static const char state_lua[] = "local n = tonumber(ARGV[1])\n"
 				"redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + 2 * n))\n"
+				"local req, pend = ARGV[3 + 2 * n], ARGV[4 + 2 * n]\n"
+				"if req ~= '' then redis.call('SET', KEYS[3], req) end\n"
+				"if pend == '-' then redis.call('DEL', KEYS[4])\n"
+				"elseif pend ~= '' then redis.call('SET', KEYS[4], pend) end\n"
 				"return redis.call('XADD', KEYS[2], '*', 'e', ARGV[2 + 2 * n])\n";
 
-static int set_with_event(const char *hkey, const char *evkey, json_t *fields, json_t *event,
-			  struct herr *e)
+static int set_with_event(const char *id, json_t *fields, json_t *event, struct herr *e)
 {
-	size_t n = json_object_size(fields), argc = 0, i = 0;
-	const char **argv = calloc(2 * n + 8, sizeof(*argv));
-	char **own = calloc(2 * n + 2, sizeof(*own)), num[24];
+	size_t n = json_object_size(fields), argc = 0, i = 0, pairs = 0;
+	const char **argv = calloc(2 * n + 12, sizeof(*argv));
+	char **own = calloc(2 * n + 4, sizeof(*own)), num[24], hk[KEY_SIZE], ek[KEY_SIZE],
+	     rk[KEY_SIZE], pk[KEY_SIZE];
+	const char *req = "", *pend = "";
 	struct store_reply *r = NULL;
 	const char *k;
 	json_t *v;
@@ -81,23 +88,44 @@ static int set_with_event(const char *hkey, const char *evkey, json_t *fields, j
 		herr_set(e, HERR_NOMEM, "out of memory");
 		return -1;
 	}
-	snprintf(num, sizeof(num), "%zu", n);
+	key(hk, id, "");
+	key(ek, id, ":events");
+	key(rk, id, ":request");
+	key(pk, id, ":pending");
 	argv[argc++] = "EVAL";
 	argv[argc++] = state_lua;
-	argv[argc++] = "2";
-	argv[argc++] = hkey;
-	argv[argc++] = evkey;
+	argv[argc++] = "4";
+	argv[argc++] = hk;
+	argv[argc++] = ek;
+	argv[argc++] = rk;
+	argv[argc++] = pk;
 	argv[argc++] = num;
 	json_object_foreach (fields, k, v) {
+		if (strcmp(k, "request") == 0) {
+			req = own[i++] = text_of(v);
+			continue;
+		}
+		if (strcmp(k, "pending") == 0) {
+			pend = json_is_null(v) ? "-" : (own[i++] = text_of(v));
+			continue;
+		}
 		argv[argc++] = k;
 		argv[argc++] = own[i++] = text_of(v);
+		pairs++;
 	}
+	snprintf(num, sizeof(num), "%zu", pairs);
 	argv[argc++] = own[i++] = json_dumps(event, JSON_COMPACT);
+	argv[argc++] = req;
+	argv[argc++] = pend;
 	for (size_t j = 0; j < i; j++)
 		if (!own[j]) {
 			herr_set(e, HERR_NOMEM, "out of memory");
 			goto out;
 		}
+	if (!req || !pend) {
+		herr_set(e, HERR_NOMEM, "out of memory");
+		goto out;
+	}
 	r = store_cmd((int)argc, argv, NULL, e);
 out:
 	store_reply_free(&r);
@@ -448,7 +476,13 @@ out:
 int sdb_stack_state(const char *id, const char *action, const char *status, const char *reason,
 		    struct herr *e)
 {
-	char hk[KEY_SIZE], ek[KEY_SIZE], now[21], state[64];
+	return sdb_stack_state_with(id, action, status, reason, NULL, e);
+}
+
+int sdb_stack_state_with(const char *id, const char *action, const char *status, const char *reason,
+			 json_t *with, struct herr *e)
+{
+	char now[21], state[64];
 	char *name = sdb_field(id, "stack_name", e);
 	json_t *fields, *event;
 	int rc;
@@ -459,15 +493,15 @@ int sdb_stack_state(const char *id, const char *action, const char *status, cons
 	snprintf(state, sizeof(state), "%s_%s", action, status);
 	fields = json_pack("{s:s,s:s,s:s,s:s}", "stack_action", action, "stack_status", state,
 			   "status_reason", reason, "updated_time", now);
+	if (fields && with)
+		json_object_update(fields, with);
 	if (strcmp(state, "DELETE_COMPLETE") == 0)
 		json_object_set_new(fields, "deletion_time", json_string(now));
 	event = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:n}", "event_time", now, "resource_name",
 			  name, "physical_resource_id", id, "resource_type", "OS::Heat::Stack",
 			  "resource_action", action, "resource_status", status,
 			  "resource_status_reason", reason, "resource_properties");
-	key(hk, id, "");
-	key(ek, id, ":events");
-	rc = fields && event ? set_with_event(hk, ek, fields, event, e) : -1;
+	rc = fields && event ? set_with_event(id, fields, event, e) : -1;
 	json_decref(fields);
 	json_decref(event);
 	free(name);

@@ -47,6 +47,10 @@ int sdb_set(const char *id, json_t *fields, struct herr *e);
 /* The stack's new state with its event. */
 int sdb_stack_state(const char *id, const char *action, const char *status, const char *reason,
 		    struct herr *e);
+/* The same, setting the record's fields in with in the same step
+ * ("request" and "pending" go to their keys; "pending": null drops it). */
+int sdb_stack_state_with(const char *id, const char *action, const char *status, const char *reason,
+			 json_t *with, struct herr *e);
 /* Stores resource res (an object with name, type, action, status, reason,
  * physical_resource_id...) and its event. */
 int sdb_resource_state(const char *id, json_t *res, struct herr *e);
