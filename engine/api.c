@@ -417,7 +417,8 @@ static json_t *stack_view(struct http_req *req, json_t *rec, bool full)
 									       : json_null());
 	}
 	json_object_set_new(o, "stack_owner", json_null());
-	json_object_set_new(o, "parent", json_null());
+	json_object_set_new(o, "parent",
+			    *str(rec, "parent") ? json_string(str(rec, "parent")) : json_null());
 	json_object_set_new(o, "stack_user_project_id", json_string(str(rec, "project")));
 	x = json_object_get(rec, "tags");
 	json_object_set_new(o, "tags", json_is_array(x) ? json_incref(x) : json_null());
@@ -472,7 +473,7 @@ static int list_stacks(struct http_req *req, void *arg)
 	struct herr e = HERR_INIT;
 	json_t *all, *out, *rec;
 	size_t i;
-	bool deleted;
+	bool deleted, nested;
 	const char *sd = http_query(req, "show_deleted");
 
 	(void)arg;
@@ -485,11 +486,14 @@ static int list_stacks(struct http_req *req, void *arg)
 			"are: true, false.",
 			sd);
 	deleted = sd && strcmp(sd, "true") == 0;
+	nested = http_query(req, "show_nested") &&
+		 strcmp(http_query(req, "show_nested"), "true") == 0;
 	if (!(all = sdb_list(c.project, &e)))
 		return http_herr(req, &e);
 	out = json_array();
 	json_array_foreach (all, i, rec)
-		if (deleted || strcmp(str(rec, "stack_status"), "DELETE_COMPLETE") != 0)
+		if ((deleted || strcmp(str(rec, "stack_status"), "DELETE_COMPLETE") != 0) &&
+		    (nested || !*str(rec, "parent")))
 			json_array_append_new(out, stack_view(req, rec, false));
 	json_decref(all);
 	return http_reply_json(req, 200, json_pack("{s:o}", "stacks", out));

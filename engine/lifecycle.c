@@ -10,6 +10,7 @@
 #include "engine/lifecycle.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +181,9 @@ static long reclaim_after_ms;
 /* One job's context. */
 struct job {
 	char id[SDB_ID_SIZE];
-	const char *consumer, *job; /* who runs it, and its entry in the queue */
+	const char *consumer, *job; /* who runs it, and its entry in the queue
+				       (NULL for a nested stack run inline) */
+	struct job *parent;         /* the job that runs this one inline */
 	uint64_t touched_ns;        /* when the lock and the job were last renewed */
 	json_t *rec;
 	const char *name, *project;
@@ -199,6 +202,9 @@ static const char *str(json_t *o, const char *k)
 	return s ? s : "";
 }
 
+static int run_job(struct job *parent, const char *consumer, const char *job, const char *op,
+		   const char *id);
+
 /* Renews the stack's lock and the job's claim, at most once a second:
  * false when the lock went to another worker (this one was too slow). */
 static bool alive(struct job *j)
@@ -212,7 +218,12 @@ static bool alive(struct job *j)
 	if (now - j->touched_ns < (every < 1000000000ull ? every : 1000000000ull))
 		return true;
 	j->touched_ns = now;
-	sdb_touch(j->consumer, j->job, &e);
+	if (j->job)
+		sdb_touch(j->consumer, j->job, &e);
+	/* the jobs that wait for this one (nested stacks run inline) stay
+	 * alive too */
+	if (j->parent && !alive(j->parent))
+		return false;
 	return sdb_lock(j->id, j->consumer, reclaim_after_ms, &e) != 0;
 }
 
@@ -315,7 +326,31 @@ static int delete_one(struct job *j, const char *name)
 		return -1;
 	if (resource_state(j, name, type, "DELETE", "IN_PROGRESS", "state changed", NULL) < 0)
 		return -1;
-	if (rsrc_delete(name, type, json_object_get(res, "properties"), &r) < 0) {
+	if (*str(res, "nested_stack")) { /* its own delete job; waited for */
+		char child[SDB_ID_SIZE];
+
+		snprintf(child, sizeof(child), "%s", str(res, "nested_stack"));
+		if (flush(j) < 0 || sdb_queue("delete", child, &j->e) < 0 ||
+		    run_job(j, j->consumer, NULL, "delete", child) < 0)
+			return -1;
+		for (;;) {
+			char *cs = sdb_field(child, "stack_status", &j->e);
+			bool done = cs && (!*cs || strcmp(cs, "DELETE_COMPLETE") == 0);
+			bool failed = cs && strcmp(cs, "DELETE_FAILED") == 0;
+
+			free(cs);
+			if (!cs || atomic_load(&stopping) || !alive(j))
+				return -1;
+			if (failed) {
+				resource_state(j, name, type, "DELETE", "FAILED",
+					       "Error: the nested stack's delete failed", NULL);
+				return 1;
+			}
+			if (done)
+				break;
+			usleep(50000);
+		}
+	} else if (rsrc_delete(name, type, json_object_get(res, "properties"), &r) < 0) {
 		resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
 		rsrc_result_clear(&r);
 		return 1;
@@ -411,8 +446,208 @@ struct pending {
 	const char *name, *type, *action;
 	json_t *props, *md;
 	uint64_t until_ns;
+	char child[SDB_ID_SIZE]; /* a nested stack being made, or "" */
 	struct rsrc_result r;
 };
+
+/* ---------------------------------------------------------- nested stacks */
+
+/* Whether a resource of this (resolved) type is a nested stack: a
+ * ResourceGroup, or a template resource (its type names a template). */
+static bool is_nested(const char *type)
+{
+	return strcmp(type, "OS::Heat::ResourceGroup") == 0 || !rtype_is_builtin(type);
+}
+
+/* Replaces var in every string of v (values, not keys): index_var. */
+static json_t *replace_var(json_t *v, const char *var, const char *with)
+{
+	const char *k;
+	json_t *x, *out;
+	size_t i;
+
+	if (json_is_string(v)) {
+		const char *t = json_string_value(v), *p;
+		size_t vl = strlen(var), wl = strlen(with);
+		char *buf, *o;
+		size_t n = 0;
+
+		if (!vl || !strstr(t, var))
+			return json_incref(v);
+		for (p = t; (p = strstr(p, var)); p += vl)
+			n++;
+		buf = o = malloc(strlen(t) + n * wl + 1);
+		if (!buf)
+			return json_incref(v);
+		for (p = t; *p;) {
+			if (strncmp(p, var, vl) == 0) {
+				memcpy(o, with, wl);
+				o += wl;
+				p += vl;
+			} else {
+				*o++ = *p++;
+			}
+		}
+		*o = '\0';
+		out = json_string(buf);
+		free(buf);
+		return out;
+	}
+	if (json_is_object(v)) {
+		out = json_object();
+		json_object_foreach (v, k, x)
+			json_object_set_new(out, k, replace_var(x, var, with));
+		return out;
+	}
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach (v, i, x)
+			json_array_append_new(out, replace_var(x, var, with));
+		return out;
+	}
+	return json_incref(v);
+}
+
+/* The request a nested stack is created from: for a ResourceGroup, a
+ * template of members "0".."count-1" (index_var replaced in their
+ * properties); for a template resource, its template from the files map
+ * with the properties as parameters.  The parent's files and environment
+ * go along (parameter_defaults and the registry apply below too). */
+static json_t *nested_request(struct job *j, const char *type, json_t *props)
+{
+	json_t *parent = json_object_get(j->rec, "request"), *req, *tmpl;
+
+	if (strcmp(type, "OS::Heat::ResourceGroup") == 0) {
+		json_t *def = json_object_get(props, "resource_def"), *res = json_object();
+		json_t *count = json_object_get(props, "count");
+		const char *var =
+			json_string_value(json_object_get(props, "index_var")) ?: "%index%";
+		long long n = json_is_integer(count) ? json_integer_value(count) : 1;
+
+		for (long long i = 0; i < n; i++) {
+			char idx[32];
+			json_t *m = json_object();
+
+			snprintf(idx, sizeof(idx), "%lld", i);
+			json_object_set(m, "type", json_object_get(def, "type"));
+			if (json_object_get(def, "properties"))
+				json_object_set_new(
+					m, "properties",
+					replace_var(json_object_get(def, "properties"), var, idx));
+			if (json_object_get(def, "metadata"))
+				json_object_set(m, "metadata", json_object_get(def, "metadata"));
+			json_object_set_new(res, idx, m);
+		}
+		tmpl = json_pack("{s:s,s:o}", "heat_template_version", "2015-04-30", "resources",
+				 res);
+		req = json_pack("{s:o,s:O?,s:O?}", "template", tmpl, "environment",
+				json_object_get(parent, "environment"), "files",
+				json_object_get(parent, "files"));
+		return req;
+	}
+	tmpl = json_object_get(json_object_get(parent, "files"), type);
+	return json_pack("{s:O?,s:O?,s:O?,s:O}", "template", tmpl, "environment",
+			 json_object_get(parent, "environment"), "files",
+			 json_object_get(parent, "files"), "parameters", props ?: json_object());
+}
+
+/* Creates the nested stack of resource name (its own record, events and
+ * job: a worker makes it as any stack); its id goes to child. */
+static int nested_create(struct job *j, const char *name, const char *type, json_t *props,
+			 char child[SDB_ID_SIZE], char *why, size_t size)
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	char now[21], cname[600], created[32], tail[13];
+	unsigned char rnd[12];
+	json_t *req = nested_request(j, type, props), *rec;
+	struct timespec ts;
+	int rc;
+
+	if (!req || !json_object_get(req, "template")) {
+		snprintf(why, size, "resources.%s: the template of %s is not in the files map",
+			 name, type);
+		json_decref(req);
+		return 1;
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	for (int i = 0; i < 12; i++)
+		tail[i] = b32[rnd[i] & 31];
+	tail[12] = '\0';
+	snprintf(cname, sizeof(cname), "%s-%s-%s", j->name, name, tail);
+	sdb_uuid(child);
+	sdb_now(now);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(created, sizeof(created), "%llu",
+		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:s,s:s}", "id", child,
+			"stack_name", cname, "project", j->project, "stack_action", "INIT",
+			"stack_status", "INIT_COMPLETE", "status_reason", "Stack queued",
+			"creation_time", now, "created_ns", created, "parent", j->id,
+			"parent_resource", name, "disable_rollback", true, "request", req,
+			"timeout_mins", str(j->rec, "timeout_mins"), "description", "");
+	if (!rec)
+		return -1;
+	json_object_set_new(rec, "outputs_declared", json_object());
+	rc = sdb_create(rec, &j->e);
+	json_decref(rec);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A finished nested stack's attributes for its parent resource: a
+ * template resource's are its outputs (and OS::stack_id); a group's are
+ * refs, refs_map, resource.N (each member's attributes), and every
+ * member attribute as the list of its members' values. */
+static json_t *nested_attributes(struct job *j, const char *type, const char *child)
+{
+	json_t *out = json_object(), *rec = sdb_get(child, &j->e), *all, *res;
+	const char *k;
+
+	json_object_set_new(out, "OS::stack_id", json_string(child));
+	if (!rec)
+		return out;
+	if (strcmp(type, "OS::Heat::ResourceGroup") != 0) {
+		json_object_update(out, json_object_get(rec, "outputs"));
+		json_decref(rec);
+		return out;
+	}
+	json_decref(rec);
+	if (!(all = sdb_resources(child, &j->e)))
+		return out;
+	{
+		size_t n = json_object_size(all);
+		json_t *refs = json_array(), *map = json_object(), *lists = json_object();
+
+		for (size_t i = 0; i < n; i++) {
+			char idx[32], key[64];
+			json_t *attrs, *v;
+
+			snprintf(idx, sizeof(idx), "%zu", i);
+			res = json_object_get(all, idx);
+			attrs = json_object_get(res, "attributes");
+			json_array_append(refs,
+					  json_object_get(res, "reference_id") ?: json_null());
+			json_object_set(map, idx,
+					json_object_get(res, "reference_id") ?: json_null());
+			snprintf(key, sizeof(key), "resource.%s", idx);
+			json_object_set(out, key, attrs ?: json_object());
+			json_object_foreach (attrs, k, v) {
+				json_t *l = json_object_get(lists, k);
+
+				if (!l)
+					json_object_set_new(lists, k, l = json_array());
+				while (json_array_size(l) < i)
+					json_array_append_new(l, json_null());
+				json_array_append(l, v);
+			}
+		}
+		json_object_update(out, lists);
+		json_object_set_new(out, "refs", refs);
+		json_object_set_new(out, "refs_map", map);
+		json_decref(lists);
+	}
+	json_decref(all);
+	return out;
+}
 
 /* Heat's per-resource decision (hot-spec §6.1) between what is stored
  * and the new definition; *why gets an immutable property's failure. */
@@ -432,6 +667,8 @@ static enum plan decide(json_t *res, const char *type, json_t *props, json_t *md
 		return KEEP;
 	if (strcmp(type, "OS::Heat::None") == 0 || strcmp(type, "OS::Heat::Value") == 0)
 		return UPDATE; /* they never replace themselves */
+	if (is_nested(type))
+		return REPLACE; /* nested stacks are not updated in place yet */
 	if (strcmp(type, "OS::Heat::TestResource") == 0 &&
 	    json_is_true(json_object_get(props, "update_replace")))
 		return REPLACE;
@@ -519,14 +756,45 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 		rc = -1;
 		goto out;
 	}
-	/* 2. the handlers */
+	/* 2. the handlers; a nested stack is made by its own job */
 	for (size_t k = 0; k < np; k++) {
 		json_t *res = json_object_get(j->resources, p[k].name);
-		int st = plans[k] == UPDATE
-				 ? rsrc_update(j->name, p[k].name, p[k].type,
-					       json_object_get(res, "properties"), p[k].props,
-					       &p[k].r)
-				 : rsrc_create(j->name, p[k].name, p[k].type, p[k].props, &p[k].r);
+		int st;
+
+		if (is_nested(p[k].type)) {
+			const char *had = str(res, "nested_stack");
+
+			if (*had && plans[k] == CREATE) { /* made before a takeover */
+				snprintf(p[k].child, sizeof(p[k].child), "%s", had);
+				continue;
+			}
+			st = nested_create(j, p[k].name, p[k].type, p[k].props, p[k].child, why,
+					   size);
+			if (st < 0) {
+				rc = -1;
+				goto out;
+			}
+			if (st == 0) {
+				json_object_set_new(res, "nested_stack", json_string(p[k].child));
+				json_object_set_new(res, "physical_resource_id",
+						    json_string(p[k].child));
+				resource_state(j, p[k].name, p[k].type, p[k].action, "IN_PROGRESS",
+					       "state changed", NULL);
+				if (flush(j) < 0) {
+					rc = -1;
+					goto out;
+				}
+				continue;
+			}
+			snprintf(p[k].r.reason, sizeof(p[k].r.reason), "%s", why);
+			st = -1;
+		} else {
+			st = plans[k] == UPDATE ? rsrc_update(j->name, p[k].name, p[k].type,
+							      json_object_get(res, "properties"),
+							      p[k].props, &p[k].r)
+						: rsrc_create(j->name, p[k].name, p[k].type,
+							      p[k].props, &p[k].r);
+		}
 
 		if (st < 0) {
 			resource_state(j, p[k].name, p[k].type, p[k].action, "FAILED",
@@ -548,7 +816,45 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 
 			if (!p[k].name)
 				continue;
-			if (p[k].until_ns > now) {
+			if (p[k].child[0]) {
+				char *cs = sdb_field(p[k].child, "stack_status", &j->e);
+				bool ok = cs && strcmp(cs, "CREATE_COMPLETE") == 0;
+				bool failed = cs && (strstr(cs, "FAILED") ||
+						     strncmp(cs, "ROLLBACK", 8) == 0 ||
+						     strncmp(cs, "DELETE", 6) == 0);
+
+				if (failed) {
+					char *cr = sdb_field(p[k].child, "status_reason", &j->e);
+
+					snprintf(p[k].r.reason, sizeof(p[k].r.reason),
+						 "Error: resources.%s: %s", p[k].name,
+						 cr ? cr : cs);
+					free(cr);
+					free(cs);
+					resource_state(j, p[k].name, p[k].type, p[k].action,
+						       "FAILED", p[k].r.reason, NULL);
+					snprintf(why, size, "Resource %s failed: %s", p[k].action,
+						 p[k].r.reason);
+					rsrc_result_clear(&p[k].r);
+					p[k].name = NULL;
+					rc = 1;
+					goto out;
+				}
+				free(cs);
+				if (!ok) {
+					/* make it here (or wait while another worker
+					 * does): no worker ever waits on a queue */
+					if (run_job(j, j->consumer, NULL, "create", p[k].child) <
+					    0) {
+						rc = -1;
+						goto out;
+					}
+					next = now;
+					continue;
+				}
+				p[k].r.attributes = nested_attributes(j, p[k].type, p[k].child);
+				p[k].r.ref_id = json_string(p[k].child);
+			} else if (p[k].until_ns > now) {
 				next = p[k].until_ns < next ? p[k].until_ns : next;
 				continue;
 			}
@@ -926,14 +1232,18 @@ static bool lock_stack(struct job *j)
 		}
 		if (got < 0 || atomic_load(&stopping))
 			return false;
-		sdb_touch(j->consumer, j->job, &e);
+		if (j->job)
+			sdb_touch(j->consumer, j->job, &e);
+		if (j->parent && !alive(j->parent))
+			return false;
 		usleep(100000);
 	}
 }
 
-static int run_job(const char *consumer, const char *job, const char *op, const char *id)
+static int run_job(struct job *parent, const char *consumer, const char *job, const char *op,
+		   const char *id)
 {
-	struct job j = {.e = HERR_INIT, .consumer = consumer, .job = job};
+	struct job j = {.e = HERR_INIT, .consumer = consumer, .job = job, .parent = parent};
 	json_t *t;
 	int rc = -1;
 
@@ -1021,7 +1331,7 @@ static void *worker(void *arg)
 		}
 		if (got == 0)
 			continue;
-		if (run_job(consumer, job, op, id) == 0)
+		if (run_job(NULL, consumer, job, op, id) == 0)
 			sdb_done(job, &e);
 		/* else: left pending, for this or another worker to take over */
 	}

@@ -356,6 +356,49 @@ like "$(jget "$body" '" ".join(e["resource_name"] + ":" + e["resource_status"] f
 unlike "$(jget "$body" '" ".join(e["resource_name"] for e in j["events"])')" 'never' "nothing after the cancelled step was started"
 like "$body" 'Stack CREATE cancelled' "the create's reason says it was cancelled"
 
+# ------------------------------------------------------ nested stacks
+cat > "$T/nested.json" <<'EOF'
+{"stack_name": "nest", "files": {"child.yaml": "{\"heat_template_version\": \"2021-04-16\", \"parameters\": {\"greeting\": {\"type\": \"string\"}}, \"resources\": {\"v\": {\"type\": \"OS::Heat::Value\", \"properties\": {\"value\": {\"get_param\": \"greeting\"}}}}, \"outputs\": {\"said\": {\"value\": {\"get_attr\": [\"v\", \"value\"]}}}}"},
+ "template": {"heat_template_version": "2021-04-16", "resources": {
+   "group": {"type": "OS::Heat::ResourceGroup", "properties": {"count": 3, "resource_def": {"type": "OS::Heat::Value", "properties": {"value": "member %index%"}}}},
+   "tr": {"type": "child.yaml", "properties": {"greeting": "hi"}},
+   "after": {"type": "OS::Heat::Value", "properties": {"value": {"get_attr": ["group", "value"]}}}},
+  "outputs": {"vals": {"value": {"get_attr": ["after", "value"]}}, "first": {"value": {"get_attr": ["group", "resource.0", "value"]}},
+              "said": {"value": {"get_attr": ["tr", "said"]}}, "refs": {"value": {"get_attr": ["group", "refs"]}}}}}
+EOF
+http st body -X POST -H "X-Auth-Token: $P1" --data-binary @"$T/nested.json" "$API/v1/p1/stacks"
+NEST=$(jget "$body" 'j["stack"]["id"]')
+wait_for "$(secs 20)" is_status "$P1" p1 nest CREATE_COMPLETE
+ok $? "a stack with a ResourceGroup and a template resource completes"
+out_of() { curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/nest/$NEST/outputs/$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["output"]["output_value"]))'; }
+is "$(out_of vals)" '["member 0", "member 1", "member 2"]' "a member attribute of the group, as a list, through another resource"
+is "$(out_of first)" '"member 0"' "resource.0's attribute"
+is "$(out_of said)" '"hi"' "the template resource's output as its attribute"
+like "$(out_of refs)" '^\["nest-group-[a-z2-7]{12}-0-[a-z2-7]{12}", ' "refs: the members' reference ids"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks?show_nested=true"
+is "$(jget "$body" 'sorted(s["stack_name"].rsplit("-", 1)[0] for s in j["stacks"] if s["parent"] == "'"$NEST"'")')" \
+	'["nest-group", "nest-tr"]' "the nested stacks are stacks of their own (show_nested=true)"
+CHILD=$(jget "$body" '[s["id"] for s in j["stacks"] if s["stack_name"].startswith("nest-group-")][0]')
+CNAME=$(jget "$body" '[s["stack_name"] for s in j["stacks"] if s["stack_name"].startswith("nest-group-")][0]')
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks"
+unlike "$(jget "$body" '[s["stack_name"] for s in j["stacks"]]')" 'nest-' "and are not listed without it"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/$CNAME/$CHILD/events"
+like "$(jget "$body" '" ".join(e["resource_name"] + ":" + e["resource_status"] for e in j["events"])')" \
+	'0:CREATE_COMPLETE.*1:CREATE_COMPLETE.*2:CREATE_COMPLETE' "with their own events"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/nest/$NEST/resources/group"
+is "$(jget "$body" 'j["resource"]["physical_resource_id"]')" "$CHILD" "the group's physical id is its nested stack"
+http st body -X DELETE -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/nest/$NEST"
+child_gone() { curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/$CNAME/$CHILD/events" | grep -q 'Stack DELETE completed successfully'; }
+wait_for "$(secs 20)" child_gone
+ok $? "deleting the parent deletes its nested stacks"
+http st body -X POST -H "X-Auth-Token: $P1" -d '{"stack_name": "nestfail", "template": {"heat_template_version": "2021-04-16",
+  "resources": {"group": {"type": "OS::Heat::ResourceGroup", "properties": {"count": 2,
+   "resource_def": {"type": "OS::Heat::TestResource", "properties": {"fail": true}}}}}}}' "$API/v1/p1/stacks"
+wait_for "$(secs 20)" is_status "$P1" p1 nestfail CREATE_FAILED
+ok $? "a member that fails fails its group and the stack"
+http st body -L -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/nestfail"
+like "$(jget "$body" 'j["stack"]["stack_status_reason"]')" 'resources.group: .*Test Resource failed' "naming the group and the member's reason"
+
 # a hidden parameter's value never shown, wherever it flows
 http st body -X POST -H "X-Auth-Token: $P1" -d '{"stack_name": "hid", "parameters": {"pw": "pa55-word-x"},
   "template": {"heat_template_version": "2021-04-16", "parameters": {"pw": {"type": "string", "hidden": true}},
