@@ -397,6 +397,69 @@ static int create_stack(struct http_req *req, void *arg)
 	}
 }
 
+/* POST /stacks/preview: what a create would make, validated whole, nothing
+ * stored: the stack with its resources' resolved properties (values known
+ * only at create time shown as "unknown"; hidden values masked). */
+static int preview_stack(struct http_req *req, void *arg)
+{
+	struct caller c;
+	json_error_t je;
+	size_t len;
+	const char *text = http_body(req, &len), *bad, *k;
+	json_t *body, *request, *def, *parsed, *res, *out, *v;
+	char buf[512], *errors = NULL;
+
+	(void)arg;
+	if (!authorize(req, &c))
+		return 0;
+	body = text ? json_loadb(text, len, 0, &je) : NULL;
+	if (!body)
+		return http_error(req, 400, "BadRequest", "The request body is not valid JSON");
+	if ((bad = check_create(body, buf, sizeof(buf)))) {
+		json_decref(body);
+		return http_error(req, 400, "StackValidationFailed", "%s", bad);
+	}
+	request = json_pack(
+		"{s:O?,s:O?,s:O?,s:O?,s:O?}", "template", json_object_get(body, "template"),
+		"environment", json_object_get(body, "environment"), "environment_files",
+		json_object_get(body, "environment_files"), "files", json_object_get(body, "files"),
+		"parameters", json_object_get(body, "parameters"));
+	def = lc_define(request, str(body, "stack_name"), "None", c.project, EVAL_VALIDATE, true,
+			NULL, NULL, &errors, &parsed);
+	json_decref(request);
+	if (!def) {
+		int rc = http_error(req, 400, "StackValidationFailed", "%s",
+				    errors ? errors : "invalid stack");
+
+		free(errors);
+		json_decref(parsed);
+		json_decref(body);
+		return rc;
+	}
+	res = json_array();
+	json_object_foreach (json_object_get(def, "types"), k, v) {
+		json_t *props = json_object_get(json_object_get(def, "resources"), k);
+
+		/* properties known only at create time are shown as such */
+		json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:o,s:s}", "resource_name", k,
+						     "resource_type", json_string_value(v),
+						     "resource_action", "INIT", "properties",
+						     props && props != eval_unknown()
+							     ? json_incref(props)
+							     : json_string("unknown"),
+						     "resource_status", "COMPLETE"));
+	}
+	out = json_pack("{s:{s:s,s:s,s:o,s:o,s:o}}", "stack", "id", "None", "stack_name",
+			str(body, "stack_name"), "description",
+			json_string(str(parsed, "description")), "parameters",
+			json_incref(json_object_get(def, "parameters") ?: json_object()),
+			"resources", res);
+	json_decref(parsed);
+	json_decref(def);
+	json_decref(body);
+	return http_reply_json(req, 200, out);
+}
+
 /* A list item or a show (full) from a record. */
 static json_t *stack_view(struct http_req *req, json_t *rec, bool full)
 {
@@ -588,6 +651,104 @@ static void merge_maps(json_t *dst, json_t *src)
 	}
 }
 
+/* The request an update body makes of the stored one (hot-spec §6.2):
+ * PUT replaces, PATCH (or existing: true) merges.  NULL when it has no
+ * template (the message in *why). */
+static json_t *update_request(json_t *old, json_t *body, bool existing, const char **why)
+{
+	json_t *request, *x;
+	size_t i;
+
+	*why = NULL;
+	if (!existing) {
+		if (!json_object_get(body, "template") ||
+		    json_is_null(json_object_get(body, "template"))) {
+			*why = "No template specified";
+			return NULL;
+		}
+		return json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "template",
+				 json_object_get(body, "template"), "environment",
+				 json_object_get(body, "environment"), "environment_files",
+				 json_object_get(body, "environment_files"), "files",
+				 json_object_get(body, "files"), "parameters",
+				 json_object_get(body, "parameters"));
+	}
+	request = json_deep_copy(old);
+	x = json_object_get(body, "template");
+	if (x && !json_is_null(x))
+		json_object_set(request, "template", x);
+	if (!json_is_object(json_object_get(request, "parameters")))
+		json_object_set_new(request, "parameters", json_object());
+	if (json_is_object(json_object_get(body, "parameters")))
+		json_object_update(json_object_get(request, "parameters"),
+				   json_object_get(body, "parameters"));
+	json_array_foreach (json_object_get(body, "clear_parameters"), i, x)
+		json_object_del(json_object_get(request, "parameters"), json_string_value(x) ?: "");
+	x = json_object_get(body, "environment");
+	if (json_is_object(x) && json_object_size(x)) {
+		if (!json_is_object(json_object_get(request, "environment")))
+			json_object_set_new(request, "environment", json_object());
+		merge_maps(json_object_get(request, "environment"), x);
+	}
+	if (json_is_object(json_object_get(body, "files"))) {
+		if (!json_is_object(json_object_get(request, "files")))
+			json_object_set_new(request, "files", json_object());
+		json_object_update(json_object_get(request, "files"),
+				   json_object_get(body, "files"));
+	}
+	if (json_is_array(json_object_get(body, "environment_files")))
+		json_object_set(request, "environment_files",
+				json_object_get(body, "environment_files"));
+	return request;
+}
+
+/* PUT|PATCH .../preview: what the update would do, resource by resource
+ * (added, deleted, replaced, updated, unchanged), nothing changed. */
+static int update_preview(struct http_req *req, void *arg)
+{
+	struct caller c;
+	struct herr e = HERR_INIT;
+	json_error_t je;
+	size_t len;
+	const char *text = http_body(req, &len), *why;
+	json_t *rec, *body, *request, *resources, *plan;
+	char *errors = NULL;
+	int rc;
+
+	(void)arg;
+	if (!authorize(req, &c) || !(rec = find_stack_full(req, &c)))
+		return 0;
+	body = text ? json_loadb(text, len, 0, &je) : NULL;
+	if (!json_is_object(body)) {
+		json_decref(rec);
+		json_decref(body);
+		return http_error(req, 400, "BadRequest", "The request body is not a JSON object");
+	}
+	request = update_request(json_object_get(rec, "request"), body,
+				 strcmp(http_method(req), "PATCH") == 0 ||
+					 json_is_true(json_object_get(body, "existing")),
+				 &why);
+	json_decref(body);
+	if (!request) {
+		json_decref(rec);
+		return http_error(req, 400, "BadRequest", "%s", why);
+	}
+	if (!(resources = sdb_resources(str(rec, "id"), &e))) {
+		json_decref(request);
+		json_decref(rec);
+		return http_herr(req, &e);
+	}
+	plan = lc_plan(rec, resources, request, &errors);
+	rc = plan ? http_reply_json(req, 200, json_pack("{s:o}", "resource_changes", plan))
+		  : http_error(req, 400, "StackValidationFailed", "%s",
+			       errors ? errors : "invalid stack");
+	free(errors);
+	json_decref(resources);
+	json_decref(request);
+	json_decref(rec);
+	return rc;
+}
+
 /* PUT and PATCH (hot-spec §6.2): the new request, validated whole, is
  * stored as pending and the update queued; 202. */
 static int update_stack(struct http_req *req, void *arg)
@@ -595,7 +756,7 @@ static int update_stack(struct http_req *req, void *arg)
 	struct caller c;
 	struct herr e = HERR_INIT;
 	json_error_t je;
-	size_t len, i;
+	size_t len;
 	const char *text = http_body(req, &len);
 	json_t *rec, *body, *old, *request, *def, *parsed, *pending, *params, *x;
 	bool existing = strcmp(http_method(req), "PATCH") == 0;
@@ -614,48 +775,14 @@ static int update_stack(struct http_req *req, void *arg)
 	}
 	existing = existing || json_is_true(json_object_get(body, "existing"));
 	old = json_object_get(rec, "request");
-	if (existing) {
-		json_t *env = json_object_get(body, "environment");
+	{
+		const char *why;
 
-		request = json_deep_copy(old);
-		x = json_object_get(body, "template");
-		if (x && !json_is_null(x))
-			json_object_set(request, "template", x);
-		if (!json_is_object(json_object_get(request, "parameters")))
-			json_object_set_new(request, "parameters", json_object());
-		if (json_is_object(json_object_get(body, "parameters")))
-			json_object_update(json_object_get(request, "parameters"),
-					   json_object_get(body, "parameters"));
-		json_array_foreach (json_object_get(body, "clear_parameters"), i, x)
-			json_object_del(json_object_get(request, "parameters"),
-					json_string_value(x) ?: "");
-		if (json_is_object(env) && json_object_size(env)) {
-			if (!json_is_object(json_object_get(request, "environment")))
-				json_object_set_new(request, "environment", json_object());
-			merge_maps(json_object_get(request, "environment"), env);
-		}
-		if (json_is_object(json_object_get(body, "files"))) {
-			if (!json_is_object(json_object_get(request, "files")))
-				json_object_set_new(request, "files", json_object());
-			json_object_update(json_object_get(request, "files"),
-					   json_object_get(body, "files"));
-		}
-		if (json_is_array(json_object_get(body, "environment_files")))
-			json_object_set(request, "environment_files",
-					json_object_get(body, "environment_files"));
-	} else {
-		if (!json_object_get(body, "template") ||
-		    json_is_null(json_object_get(body, "template"))) {
+		if (!(request = update_request(old, body, existing, &why))) {
 			json_decref(rec);
 			json_decref(body);
-			return http_error(req, 400, "BadRequest", "No template specified");
+			return http_error(req, 400, "BadRequest", "%s", why);
 		}
-		request = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "template",
-				    json_object_get(body, "template"), "environment",
-				    json_object_get(body, "environment"), "environment_files",
-				    json_object_get(body, "environment_files"), "files",
-				    json_object_get(body, "files"), "parameters",
-				    json_object_get(body, "parameters"));
 	}
 	def = lc_define(request, str(rec, "stack_name"), str(rec, "id"), c.project, EVAL_VALIDATE,
 			true, NULL, NULL, &errors, &parsed);
@@ -1443,12 +1570,15 @@ int api_admin_token(const char *path, struct herr *e)
 const struct http_route api_routes[] = {
 	{"POST", "/v1/admin/tokens", create_token, NULL},
 	{"GET", "/v1/tokens/self", token_self, NULL},
+	{"POST", "/v1/{project}/stacks/preview", preview_stack, NULL},
 	{"POST", "/v1/{project}/stacks", create_stack, NULL},
 	{"GET", "/v1/{project}/stacks", list_stacks, NULL},
 	{"GET", "/v1/{project}/stacks/{name}", lookup, NULL},
 	{"DELETE", "/v1/{project}/stacks/{name}", delete_lookup, NULL},
 	{"PUT", "/v1/{project}/stacks/{name}", lookup, NULL},
 	{"PATCH", "/v1/{project}/stacks/{name}", lookup, NULL},
+	{"PUT", "/v1/{project}/stacks/{name}/{id}/preview", update_preview, NULL},
+	{"PATCH", "/v1/{project}/stacks/{name}/{id}/preview", update_preview, NULL},
 	{"PUT", "/v1/{project}/stacks/{name}/{id}", update_stack, NULL},
 	{"PATCH", "/v1/{project}/stacks/{name}/{id}", update_stack, NULL},
 	{"GET", "/v1/{project}/stacks/{name}/{id}", show_stack, NULL},

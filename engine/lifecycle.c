@@ -1240,6 +1240,63 @@ static bool lock_stack(struct job *j)
 	}
 }
 
+json_t *lc_plan(json_t *rec, json_t *resources, json_t *request, char **errors)
+{
+	struct job j = {.e = HERR_INIT, .rec = rec, .resources = resources};
+	json_t *def, *out, *x, *res;
+	const char *name;
+
+	snprintf(j.id, sizeof(j.id), "%s", str(rec, "id"));
+	j.attrs = json_object();
+	j.refs = json_object();
+	collect_created(&j);
+	def = lc_define(request, str(rec, "stack_name"), j.id, str(rec, "project"), EVAL_RESOLVE,
+			true, j.attrs, j.refs, errors, NULL);
+	json_decref(j.attrs);
+	json_decref(j.refs);
+	if (!def)
+		return NULL;
+	out = json_pack("{s:[],s:[],s:[],s:[],s:[]}", "added", "deleted", "replaced", "updated",
+			"unchanged");
+	json_object_foreach (json_object_get(def, "types"), name, x) {
+		char why[1024] = "";
+		json_t *item;
+		const char *bucket;
+
+		res = json_object_get(resources, name);
+		switch (decide(res, json_string_value(x),
+			       json_object_get(json_object_get(def, "resources"), name),
+			       json_object_get(json_object_get(def, "metadata"), name), why,
+			       sizeof(why), name)) {
+		case KEEP:
+			bucket = "unchanged";
+			break;
+		case CREATE:
+			bucket = "added";
+			break;
+		case UPDATE:
+			bucket = "updated";
+			break;
+		default: /* REPLACE; REFUSE shows as the failure it will be */
+			bucket = "replaced";
+			break;
+		}
+		item = json_pack("{s:s,s:s,s:s}", "resource_name", name, "resource_type",
+				 json_string_value(x), "resource_action", bucket);
+		if (*why)
+			json_object_set_new(item, "resource_status_reason", json_string(why));
+		json_array_append_new(json_object_get(out, bucket), item);
+	}
+	json_object_foreach (resources, name, res)
+		if (exists(res) && !json_object_get(json_object_get(def, "types"), name))
+			json_array_append_new(json_object_get(out, "deleted"),
+					      json_pack("{s:s,s:s}", "resource_name", name,
+							"resource_type",
+							str(res, "resource_type")));
+	json_decref(def);
+	return out;
+}
+
 static int run_job(struct job *parent, const char *consumer, const char *job, const char *op,
 		   const char *id)
 {

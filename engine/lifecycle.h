@@ -21,6 +21,14 @@ json_t *lc_define(json_t *request, const char *name, const char *id, const char 
 		  enum eval_mode mode, bool mask_hidden, json_t *attrs, json_t *ref_ids,
 		  char **errors, json_t **parsed);
 
+/* What an update to request would do to stack rec (a full record) whose
+ * resources are stored as given: {added, deleted, replaced, updated,
+ * unchanged}, each a list of {resource_name, resource_type}, with Heat's
+ * per-resource decision (approximate, as Heat's preview is: values known
+ * only once a replaced resource exists are compared as they stand).
+ * NULL with *errors when the request is not a valid stack. */
+json_t *lc_plan(json_t *rec, json_t *resources, json_t *request, char **errors);
+
 /* Starts n worker threads (engine role); each takes jobs until
  * lc_stop().  reclaim_ms: how long a job may sit with a worker that
  * stopped answering before another takes it over. */

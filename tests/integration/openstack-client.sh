@@ -54,6 +54,12 @@ like "$(openstack stack environment show s1 2>&1)" "n: '?9" "openstack stack env
 out=$(timeout "$(secs 60)" openstack stack update -t "$T/t.yaml" --wait s1 2>&1); rc=$?
 is "$rc" 0 "openstack stack update (PUT) with the template again"
 is "$(openstack stack output show s1 out -f value -c output_value 2>&1)" 2 "parameters not given fall back to their defaults"
+out=$(openstack stack update --dry-run -t "$T/t.yaml" --parameter n=3 s1 -f json 2>&1); rc=$?
+is "$rc" 0 "openstack stack update --dry-run (the update preview)"
+like "$out" '"updated": "\[' "answers with Heat's resource_changes"
+like "$out" '"updated": "[^}]*resource_name\\": \\"a\\"' "a is updated in place (its value changes)"
+out=$(openstack stack create --dry-run -t "$T/t.yaml" p1 -f json 2>&1); rc=$?
+is "$rc" 0 "openstack stack create --dry-run (the create preview)"
 out=$(timeout "$(secs 60)" openstack stack check --wait s1 2>&1); rc=$?
 is "$rc" 0 "openstack stack check --wait"
 like "$(openstack stack show s1 -f value -c stack_status)" '^CHECK_COMPLETE$' "CHECK_COMPLETE"

@@ -192,6 +192,17 @@ is "$(jget "$body" 'j["stacks"]')" '[]' "p2 lists none of p1's stacks"
 http st body -H "X-Auth-Token: $ADMIN" "$API/v1/p1/stacks"
 is "$(jget "$body" '[s["stack_name"] for s in j["stacks"]]')" '["s1"]' "an admin sees into p1"
 
+# ----------------------------------------------------- create preview
+before=$(redis-cli -s "$HD_STATE/redis/redis.sock" --scan --pattern 'hearth:stack:*' | wc -l)
+http st body -X POST -H "X-Auth-Token: $P1" --data-binary @"$T/s1.json" "$API/v1/p1/stacks/preview"
+is "$st" 200 "create preview: 200"
+is "$(jget "$body" 'sorted(r["resource_name"] for r in j["stack"]["resources"])')" '["a", "b", "c", "d", "w"]' \
+	"every resource that would be made"
+is "$(jget "$body" '[r["properties"]["value"] for r in j["stack"]["resources"] if r["resource_name"] == "a"][0]')" \
+	"n=3" "with its resolved properties"
+is "$(jget "$body" 'j["stack"]["parameters"]["pw"]')" '******' "hidden values masked"
+is "$(redis-cli -s "$HD_STATE/redis/redis.sock" --scan --pattern 'hearth:stack:*' | wc -l)" "$before" "and nothing stored"
+
 # --------------------------------------------------------- bad input
 before=$(redis-cli -s "$HD_STATE/redis/redis.sock" --scan --pattern 'hearth:stack:*' | wc -l)
 http st body -X POST -H "X-Auth-Token: $P1" --data-binary @"$T/s1.json" "$API/v1/p1/stacks"
@@ -298,6 +309,12 @@ check "rs has a new physical resource" [ "$(phys rs)" != "$rs1" ]
 is "$(phys v)" "$v_phys" "v kept its physical resource (in place)"
 http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/up/$UP/resources"
 is "$(jget "$body" 'sorted(r["resource_name"] for r in j["resources"])')" '["new", "rs", "v"]' "the removed resource is gone from the list"
+http st body -X PATCH -H "X-Auth-Token: $P1" -d "{\"template\": $(tmpl_u other), \"parameters\": {\"len\": 12}}" "$API/v1/p1/stacks/up/$UP/preview"
+is "$st" 200 "update preview: 200"
+is "$(jget "$body" '{k: sorted(r["resource_name"] for r in v) for k, v in j["resource_changes"].items()}')" \
+	'{"added": ["other"], "deleted": ["new"], "replaced": ["rs"], "updated": [], "unchanged": ["v"]}' \
+	"what would be added, deleted, replaced (length is replace-only) and kept"
+is "$(stack_status "$P1" p1 up)" UPDATE_COMPLETE "a preview changes nothing"
 http st body -X PATCH -H "X-Auth-Token: $P1" -d '{"parameters": {"len": 12}}' "$API/v1/p1/stacks/up/$UP"
 is "$st" 202 "PATCH with only a parameter: 202"
 wait_for "$(secs 20)" is_status "$P1" p1 up UPDATE_COMPLETE && [ "$(out_v | wc -c)" = 13 ]
