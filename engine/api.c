@@ -62,6 +62,27 @@ static bool authenticate(struct http_req *req, struct caller *c)
 	return true;
 }
 
+/* A name that may go into a Redis key: 1 to 64 of [A-Za-z0-9_.-]. */
+static bool safe_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 1 && n <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* A stack id as Hearth makes them (a UUID): nothing else reaches a key. */
+static bool valid_id(const char *s)
+{
+	if (!s || strlen(s) != SDB_ID_SIZE - 1)
+		return false;
+	for (int i = 0; s[i]; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-'
+							    : !strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
 /* Authenticates and checks that the path's project is the caller's (an
  * admin may act in any project). */
 static bool authorize(struct http_req *req, struct caller *c)
@@ -70,6 +91,10 @@ static bool authorize(struct http_req *req, struct caller *c)
 
 	if (!authenticate(req, c))
 		return false;
+	if (project && !safe_name(project)) {
+		http_error(req, 404, "NotFound", "No such project");
+		return false;
+	}
 	if (!c->admin && (!project || strcmp(project, c->project) != 0)) {
 		http_error(req, 403, "Forbidden", "You are not authorized to act in this project");
 		return false;
@@ -111,7 +136,7 @@ static json_t *find_stack(struct http_req *req, const struct caller *c)
 {
 	const char *name = http_param(req, "name"), *id = http_param(req, "id");
 	struct herr e = HERR_INIT;
-	json_t *rec = id ? sdb_get(id, &e) : NULL;
+	json_t *rec = valid_id(id) ? sdb_get(id, &e) : NULL;
 
 	if (!rec && herr_isset(&e) && e.code != HERR_NOT_FOUND) {
 		http_herr(req, &e);
@@ -153,7 +178,7 @@ static bool resolve_name(const struct caller *c, const char *name_or_id, char id
 		return false;
 	herr_clear(e);
 	/* an id: only a stack of this project */
-	if (strlen(name_or_id) == SDB_ID_SIZE - 1 && (*rec = sdb_get(name_or_id, e))) {
+	if (valid_id(name_or_id) && (*rec = sdb_get(name_or_id, e))) {
 		if (strcmp(str(*rec, "project"), c->project) == 0) {
 			snprintf(id, SDB_ID_SIZE, "%s", name_or_id);
 			return true;
@@ -1500,12 +1525,11 @@ static int create_token(struct http_req *req, void *arg)
 	body = text ? json_loadb(text, len, 0, &je) : NULL;
 	project = json_string_value(json_object_get(body, "project"));
 	role = json_string_value(json_object_get(body, "role")) ?: "member";
-	if (!project || !*project || strlen(project) > 64 || strchr(project, '/') ||
-	    strchr(project, ':') || (strcmp(role, "member") != 0 && strcmp(role, "admin") != 0)) {
+	if (!safe_name(project) || (strcmp(role, "member") != 0 && strcmp(role, "admin") != 0)) {
 		json_decref(body);
 		return http_error(req, 400, "BadRequest",
-				  "Send {\"project\": NAME (1 to 64 characters, no '/' or ':'), "
-				  "\"role\": \"member\" or \"admin\"}");
+				  "Send {\"project\": NAME (1 to 64 of letters, digits, '_', '.', "
+				  "'-'), \"role\": \"member\" or \"admin\"}");
 	}
 	new_token(token);
 	if (sdb_token_put(token, project, role, &e) < 0) {

@@ -191,6 +191,12 @@ http st body -H "X-Auth-Token: $P2" "$API/v1/p2/stacks"
 is "$(jget "$body" 'j["stacks"]')" '[]' "p2 lists none of p1's stacks"
 http st body -H "X-Auth-Token: $ADMIN" "$API/v1/p1/stacks"
 is "$(jget "$body" '[s["stack_name"] for s in j["stacks"]]')" '["s1"]' "an admin sees into p1"
+http st body -H "X-Auth-Token: $ADMIN" "$API/v1/p1%7D%7Bx/stacks"
+is "$st" 404 "a project name that could reach into other keys: 404"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID%7D:events"
+is "$st" 404 "a stack id that is not a UUID: 404 (never another key)"
+http st body -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/s1/$ID%7D:events/resources"
+is "$st" 404 "the same below it"
 
 # ----------------------------------------------------- create preview
 before=$(redis-cli -s "$HD_STATE/redis/redis.sock" --scan --pattern 'hearth:stack:*' | wc -l)
