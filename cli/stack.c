@@ -507,8 +507,11 @@ static int stack_create(struct api_conn *c, int argc, char **argv, bool update)
 		json_array_append_new(ef, json_string(envs[i]));
 		free(env);
 	}
-	body = json_pack("{s:s,s:o,s:O,s:O,s:b}", "stack_name", argv[optind], "environment_files",
-			 ef, "files", files, "parameters", params, "disable_rollback", !rollback);
+	body = json_pack("{s:s,s:o,s:O,s:O}", "stack_name", argv[optind], "environment_files", ef,
+			 "files", files, "parameters", params);
+	/* an update keeps the stack's rollback setting unless asked */
+	if (!update || rollback)
+		json_object_set_new(body, "disable_rollback", json_boolean(!rollback));
 	if (text)
 		json_object_set_new(body, "template", json_string(text));
 	if (timeout)
@@ -517,7 +520,7 @@ static int stack_create(struct api_conn *c, int argc, char **argv, bool update)
 		goto out;
 	if (update) {
 		json_object_del(body, "stack_name");
-		if (!existing && !nenv)
+		if (!nenv) /* keep the stack's environment files */
 			json_object_del(body, "environment_files");
 		if ((rc = canonical(c, argv[optind], base, sizeof(base))) ||
 		    (wait && (rc = poll_events_quiet(c, base, marker, sizeof(marker)))))

@@ -20,6 +20,7 @@
 #include "engine/lifecycle.h"
 #include "engine/pyjson.h"
 #include "engine/schema.h"
+#include "engine/stack.h"
 #include "engine/version.h"
 #include "engine/stackdb.h"
 
@@ -105,6 +106,15 @@ static bool authorize(struct http_req *req, struct caller *c)
 }
 
 /* --------------------------------------------------------------- helpers */
+
+/* v (new reference) with the secrets a nested stack inherited from its
+ * parents masked: its template and parameters hold their values. */
+static json_t *masked(json_t *rec, json_t *v)
+{
+	json_t *secrets = json_object_get(rec, "inherited_secrets");
+
+	return json_array_size(secrets) ? stack_mask(v, secrets) : json_incref(v);
+}
 
 static const char *str(json_t *o, const char *k)
 {
@@ -883,15 +893,13 @@ static int delete_stack(struct http_req *req, void *arg)
 		return http_error(req, 404, "EntityNotFound", "The Stack (%s) could not be found.",
 				  http_param(req, "name"));
 	}
-	{ /* a create still running stops at its next step */
-		json_t *f = json_pack("{s:b}", "cancel", true);
-
-		sdb_set(str(rec, "id"), f, &e);
-		json_decref(f);
-	}
-	if (herr_isset(&e) || sdb_queue("delete", str(rec, "id"), &e) < 0) {
+	/* DELETE_IN_PROGRESS at once; a create or update still running stops
+	 * at its next step */
+	if (sdb_begin_delete(str(rec, "id"), &e) < 0) {
 		json_decref(rec);
-		return http_herr(req, &e);
+		return e.code == HERR_NOT_FOUND
+			       ? http_error(req, 404, "EntityNotFound", "%s", e.msg)
+			       : http_herr(req, &e);
 	}
 	log_info("api", "stack %s (%s) delete queued", str(rec, "stack_name"), str(rec, "id"));
 	json_decref(rec);
@@ -1137,7 +1145,7 @@ static int show_template(struct http_req *req, void *arg)
 	if (!authorize(req, &c) || !(rec = find_stack_full(req, &c)))
 		return 0;
 	t = json_object_get(json_object_get(rec, "request"), "template");
-	t = t ? json_incref(t) : json_object();
+	t = t ? masked(rec, t) : json_object();
 	json_decref(rec);
 	return http_reply_json(req, 200, t);
 }
@@ -1249,8 +1257,10 @@ static int show_environment(struct http_req *req, void *arg)
 				json_object_set_new(json_object_get(env, "parameter_defaults"), k,
 						    json_string("******"));
 		}
+	x = masked(rec, env);
+	json_decref(env);
 	json_decref(rec);
-	return http_reply_json(req, 200, env);
+	return http_reply_json(req, 200, x);
 }
 
 static int show_files(struct http_req *req, void *arg)
@@ -1262,7 +1272,7 @@ static int show_files(struct http_req *req, void *arg)
 	if (!authorize(req, &c) || !(rec = find_stack_full(req, &c)))
 		return 0;
 	files = json_object_get(json_object_get(rec, "request"), "files");
-	files = json_is_object(files) ? json_incref(files) : json_object();
+	files = json_is_object(files) ? masked(rec, files) : json_object();
 	json_decref(rec);
 	return http_reply_json(req, 200, files);
 }
@@ -1433,8 +1443,7 @@ static int validate(struct http_req *req, void *arg)
 		json_object_get(body, "environment_files"), "files", json_object_get(body, "files"),
 		"parameters", json_object_get(body, "parameters"));
 	json_decref(body);
-	def = lc_define(request, "stack", "None", c.project, EVAL_VALIDATE, true, NULL, NULL,
-			&errors, &parsed);
+	def = lc_validate(request, c.project, &errors, &parsed);
 	json_decref(request);
 	if (!def) {
 		int rc = http_error(req, 400, "StackValidationFailed", "%s",

@@ -80,9 +80,27 @@ static const char *skip_position(const char *line)
 	return *p == ' ' ? p + 1 : line;
 }
 
+static json_t *define_as(json_t *request, const char *name, const char *id, const char *project,
+			 enum eval_mode mode, bool mask_hidden, bool require_params, json_t *attrs,
+			 json_t *ref_ids, char **errors, json_t **parsed);
+
 json_t *lc_define(json_t *request, const char *name, const char *id, const char *project,
 		  enum eval_mode mode, bool mask_hidden, json_t *attrs, json_t *ref_ids,
 		  char **errors, json_t **parsed)
+{
+	return define_as(request, name, id, project, mode, mask_hidden, true, attrs, ref_ids,
+			 errors, parsed);
+}
+
+json_t *lc_validate(json_t *request, const char *project, char **errors, json_t **parsed)
+{
+	return define_as(request, "stack", "None", project, EVAL_VALIDATE, true, false, NULL, NULL,
+			 errors, parsed);
+}
+
+static json_t *define_as(json_t *request, const char *name, const char *id, const char *project,
+			 enum eval_mode mode, bool mask_hidden, bool require_params, json_t *attrs,
+			 json_t *ref_ids, char **errors, json_t **parsed)
 {
 	struct stack_opts o = STACK_OPTS_DEFAULT;
 	struct doc *d = NULL, *envs[MAX_ENVS] = {0};
@@ -135,6 +153,7 @@ json_t *lc_define(json_t *request, const char *name, const char *id, const char 
 	o.attributes = attrs;
 	o.ref_ids = ref_ids;
 	o.mask_hidden = mask_hidden;
+	o.require_params = require_params;
 	o.max_resources = max_resources;
 	def = stack_define(d, &o, dg);
 	if (parsed)
@@ -188,6 +207,7 @@ struct job {
 	json_t *rec;
 	const char *name, *project;
 	uint64_t deadline_ns; /* 0: none */
+	uint64_t timeout_ns;  /* the action's timeout, for a rollback's own */
 	json_t *resources;    /* name → stored resource */
 	json_t *attrs, *refs; /* of the created ones */
 	json_t *buf;          /* transitions not written yet (resource snapshots) */
@@ -200,6 +220,21 @@ static const char *str(json_t *o, const char *k)
 	const char *s = json_string_value(json_object_get(o, k));
 
 	return s ? s : "";
+}
+
+/* timeout_mins as stored or given: a number or a numeric string. */
+static long long timeout_of(json_t *t)
+{
+	if (json_is_integer(t))
+		return json_integer_value(t);
+	return json_is_string(t) ? atoll(json_string_value(t)) : 0;
+}
+
+/* A rollback gets a timeout of its own. */
+static void fresh_deadline(struct job *j)
+{
+	if (j->timeout_ns)
+		j->deadline_ns = clock_now_ns() + j->timeout_ns;
 }
 
 static int run_job(struct job *parent, const char *consumer, const char *job, const char *op,
@@ -224,7 +259,18 @@ static bool alive(struct job *j)
 	 * alive too */
 	if (j->parent && !alive(j->parent))
 		return false;
-	return sdb_lock(j->id, j->consumer, reclaim_after_ms, &e) != 0;
+	return sdb_lock(j->id, j->consumer, reclaim_after_ms, &e) > 0;
+}
+
+/* Whether a delete has begun (it stops what runs, then takes over). */
+static bool deleting(struct job *j)
+{
+	struct herr e = HERR_INIT;
+	char *st = sdb_field(j->id, "stack_status", &e);
+	bool yes = st && strcmp(st, "DELETE_IN_PROGRESS") == 0;
+
+	free(st);
+	return yes;
 }
 
 /* Whether a delete asked the running create or update to stop, or a
@@ -268,9 +314,11 @@ static int resource_state(struct job *j, const char *name, const char *type, con
 		json_object_set_new(res, "physical_resource_id", json_string(r->physical_id));
 	if (r && r->attributes) {
 		json_object_set(res, "attributes", r->attributes);
+		json_t *shown = r->shown ? r->shown : r->attributes;
+
 		json_object_set_new(res, "shown_attributes",
-				    j->secrets ? stack_mask(r->attributes, j->secrets)
-					       : json_incref(r->attributes));
+				    j->secrets ? stack_mask(shown, j->secrets)
+					       : json_incref(shown));
 	}
 	if (r && r->ref_id)
 		json_object_set(res, "reference_id", r->ref_id);
@@ -330,9 +378,11 @@ static int delete_one(struct job *j, const char *name)
 		char child[SDB_ID_SIZE];
 
 		snprintf(child, sizeof(child), "%s", str(res, "nested_stack"));
-		if (flush(j) < 0 || sdb_queue("delete", child, &j->e) < 0 ||
+		if (flush(j) < 0 ||
+		    (sdb_begin_delete(child, &j->e) < 0 && j->e.code != HERR_NOT_FOUND) ||
 		    run_job(j, j->consumer, NULL, "delete", child) < 0)
 			return -1;
+		herr_clear(&j->e);
 		for (;;) {
 			char *cs = sdb_field(child, "stack_status", &j->e);
 			bool done = cs && (!*cs || strcmp(cs, "DELETE_COMPLETE") == 0);
@@ -446,7 +496,8 @@ struct pending {
 	const char *name, *type, *action;
 	json_t *props, *md;
 	uint64_t until_ns;
-	char child[SDB_ID_SIZE]; /* a nested stack being made, or "" */
+	char child[SDB_ID_SIZE];     /* a nested stack being made, or "" */
+	char old_child[SDB_ID_SIZE]; /* the nested stack it replaces, deleted after */
 	struct rsrc_result r;
 };
 
@@ -588,6 +639,7 @@ static int nested_create(struct job *j, const char *name, const char *type, json
 	if (!rec)
 		return -1;
 	json_object_set_new(rec, "outputs_declared", json_object());
+	json_object_set(rec, "inherited_secrets", j->secrets ? j->secrets : json_null());
 	rc = sdb_create(rec, &j->e);
 	json_decref(rec);
 	return rc < 0 ? -1 : 0;
@@ -597,16 +649,18 @@ static int nested_create(struct job *j, const char *name, const char *type, json
  * template resource's are its outputs (and OS::stack_id); a group's are
  * refs, refs_map, resource.N (each member's attributes), and every
  * member attribute as the list of its members' values. */
-static json_t *nested_attributes(struct job *j, const char *type, const char *child)
+static json_t *nested_attributes(struct job *j, const char *type, const char *child, json_t **shown)
 {
 	json_t *out = json_object(), *rec = sdb_get(child, &j->e), *all, *res;
 	const char *k;
+
+	*shown = NULL;
 
 	json_object_set_new(out, "OS::stack_id", json_string(child));
 	if (!rec)
 		return out;
 	if (strcmp(type, "OS::Heat::ResourceGroup") != 0) {
-		json_object_update(out, json_object_get(rec, "outputs"));
+		json_object_update(out, json_object_get(rec, "outputs_raw"));
 		json_decref(rec);
 		return out;
 	}
@@ -644,6 +698,20 @@ static json_t *nested_attributes(struct job *j, const char *type, const char *ch
 		json_object_set_new(out, "refs", refs);
 		json_object_set_new(out, "refs_map", map);
 		json_decref(lists);
+		{ /* members' random strings are secrets the API does not show */
+			json_t *secrets = json_array(), *v;
+
+			json_object_foreach (all, k, res)
+				if (strcmp(str(res, "resource_type"), "OS::Heat::RandomString") ==
+					    0 &&
+				    json_is_string(
+					    v = json_object_get(json_object_get(res, "attributes"),
+								"value")))
+					json_array_append(secrets, v);
+			if (json_array_size(secrets))
+				*shown = stack_mask(out, secrets);
+			json_decref(secrets);
+		}
 	}
 	json_decref(all);
 	return out;
@@ -768,6 +836,8 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 				snprintf(p[k].child, sizeof(p[k].child), "%s", had);
 				continue;
 			}
+			if (*had && plans[k] == REPLACE)
+				snprintf(p[k].old_child, sizeof(p[k].old_child), "%s", had);
 			st = nested_create(j, p[k].name, p[k].type, p[k].props, p[k].child, why,
 					   size);
 			if (st < 0) {
@@ -852,7 +922,8 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 					next = now;
 					continue;
 				}
-				p[k].r.attributes = nested_attributes(j, p[k].type, p[k].child);
+				p[k].r.attributes =
+					nested_attributes(j, p[k].type, p[k].child, &p[k].r.shown);
 				p[k].r.ref_id = json_string(p[k].child);
 			} else if (p[k].until_ns > now) {
 				next = p[k].until_ns < next ? p[k].until_ns : next;
@@ -870,6 +941,17 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			rsrc_result_clear(&p[k].r);
 			p[k].name = NULL;
 			done++;
+			if (p[k].old_child[0]) { /* the replaced nested stack goes */
+				if (flush(j) < 0 ||
+				    (sdb_begin_delete(p[k].old_child, &j->e) < 0 &&
+				     j->e.code != HERR_NOT_FOUND) ||
+				    run_job(j, j->consumer, NULL, "delete", p[k].old_child) < 0) {
+					rc = -1;
+					goto out;
+				}
+				herr_clear(&j->e);
+				p[k].old_child[0] = '\0';
+			}
 		}
 		if (flush(j) < 0) {
 			rc = -1;
@@ -930,14 +1012,20 @@ static void collect_created(struct job *j)
 static void store_outputs(struct job *j, json_t *request)
 {
 	char *errors = NULL;
-	json_t *def = lc_define(request, j->name, j->id, j->project, EVAL_RESOLVE, true, j->attrs,
+	json_t *def = lc_define(request, j->name, j->id, j->project, EVAL_RESOLVE, false, j->attrs,
 				j->refs, &errors, NULL);
 
 	free(errors);
 	if (def) {
+		/* shown masked; kept whole for a parent stack that uses them */
+		json_t *out = json_object_get(def, "outputs") ?: json_null();
+		json_t *errs = json_object_get(def, "output_errors") ?: json_null();
 		json_t *fields =
-			json_pack("{s:O?,s:O?}", "outputs", json_object_get(def, "outputs"),
-				  "output_errors", json_object_get(def, "output_errors"));
+			json_pack("{s:o,s:o,s:O}", "outputs",
+				  j->secrets ? stack_mask(out, j->secrets) : json_incref(out),
+				  "output_errors",
+				  j->secrets ? stack_mask(errs, j->secrets) : json_incref(errs),
+				  "outputs_raw", out);
 
 		sdb_set(j->id, fields, &j->e);
 		json_decref(fields);
@@ -971,6 +1059,8 @@ static int converge(struct job *j, json_t *request, bool updating, char *why, si
 
 		json_decref(j->secrets);
 		j->secrets = json_array();
+		/* a nested stack's values may hold its parents' secrets */
+		json_array_extend(j->secrets, json_object_get(j->rec, "inherited_secrets"));
 		json_object_foreach (tparams, k, x)
 			if (json_is_true(json_object_get(x, "hidden")) &&
 			    json_is_string(
@@ -1064,6 +1154,14 @@ static int run_create(struct job *j)
 	if (strcmp(status, "ROLLBACK_IN_PROGRESS") == 0 &&
 	    !json_is_object(json_object_get(j->rec, "pending")))
 		goto rollback; /* a rollback a dead worker left */
+	if (strcmp(status, "CREATE_FAILED") == 0) {
+		/* a worker died between the failure and its rollback */
+		if (!rollback_enabled(j))
+			return 0;
+		sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", str(j->rec, "status_reason"),
+				&j->e);
+		goto rollback;
+	}
 	if (strcmp(status, "CREATE_IN_PROGRESS") != 0 && strcmp(status, "INIT_COMPLETE") != 0)
 		return 0; /* finished, or deleted meanwhile */
 	if (strcmp(status, "INIT_COMPLETE") == 0 &&
@@ -1072,6 +1170,8 @@ static int run_create(struct job *j)
 	rc = converge(j, request, false, why, sizeof(why));
 	if (rc < 0)
 		return -1;
+	if (rc == 1 && deleting(j))
+		return 0; /* the delete that stopped it takes over */
 	if (rc == 0) {
 		store_outputs(j, request);
 		return sdb_stack_state(j->id, "CREATE", "COMPLETE",
@@ -1082,6 +1182,7 @@ static int run_create(struct job *j)
 		return 0;
 	sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", why, &j->e);
 rollback:
+	fresh_deadline(j);
 	rc = remove_resources(j, json_object_get(j->rec, "target_batches"), NULL, false);
 	if (rc < 0)
 		return -1;
@@ -1118,6 +1219,8 @@ static int run_update(struct job *j)
 	rc = converge(j, request, true, why, sizeof(why));
 	if (rc < 0)
 		return -1;
+	if (rc == 1 && deleting(j))
+		return 0; /* the delete that stopped it takes over */
 	if (rc == 0) {
 		/* the new definition is the stack's now, in the same step as
 		 * its state: a worker killed in between leaves no half */
@@ -1145,6 +1248,7 @@ failed:
 	if (sdb_stack_state(j->id, "ROLLBACK", "IN_PROGRESS", why, &j->e) < 0)
 		return -1;
 rollback:
+	fresh_deadline(j);
 	/* back to the stored request: what the update added goes, what it
 	 * changed is changed back */
 	k2 = json_object_get(j->rec, "request");
@@ -1202,8 +1306,8 @@ static int run_delete(struct job *j)
 	json_t *batches = json_object_get(j->rec, "batches");
 	int r;
 
-	if (strcmp(status, "DELETE_COMPLETE") == 0)
-		return 0;
+	if (strcmp(status, "DELETE_COMPLETE") == 0) /* a worker died before the name went */
+		return sdb_release_name(j->project, j->name, j->id, &j->e);
 	if (strcmp(status, "DELETE_IN_PROGRESS") != 0 &&
 	    sdb_stack_state(j->id, "DELETE", "IN_PROGRESS", "Stack DELETE started", &j->e) < 0)
 		return -1;
@@ -1212,9 +1316,15 @@ static int run_delete(struct job *j)
 		return -1;
 	if (r > 0)
 		return sdb_stack_state(j->id, "DELETE", "FAILED", "Resource DELETE failed", &j->e);
-	if (sdb_stack_state(j->id, "DELETE", "COMPLETE", "Stack DELETE completed successfully",
-			    &j->e) < 0)
-		return -1;
+	{ /* an update the delete stopped leaves its request: it goes too */
+		json_t *f = json_pack("{s:n}", "pending");
+
+		r = sdb_stack_state_with(j->id, "DELETE", "COMPLETE",
+					 "Stack DELETE completed successfully", f, &j->e);
+		json_decref(f);
+		if (r < 0)
+			return -1;
+	}
 	return sdb_release_name(j->project, j->name, j->id, &j->e);
 }
 
@@ -1250,8 +1360,9 @@ json_t *lc_plan(json_t *rec, json_t *resources, json_t *request, char **errors)
 	j.attrs = json_object();
 	j.refs = json_object();
 	collect_created(&j);
+	/* unmasked: compared with what was stored, never shown */
 	def = lc_define(request, str(rec, "stack_name"), j.id, str(rec, "project"), EVAL_RESOLVE,
-			true, j.attrs, j.refs, errors, NULL);
+			false, j.attrs, j.refs, errors, NULL);
 	json_decref(j.attrs);
 	json_decref(j.refs);
 	if (!def)
@@ -1313,17 +1424,25 @@ static int run_job(struct job *parent, const char *consumer, const char *job, co
 	}
 	j.name = str(j.rec, "stack_name");
 	j.project = str(j.rec, "project");
-	t = json_object_get(j.rec, "timeout_mins");
-	if (json_is_string(t) && atoll(json_string_value(t)) > 0) {
-		/* created_ns is on the wall clock (it survives restarts); the
-		 * deadline is kept on the monotonic one */
-		uint64_t since = strtoull(str(j.rec, "created_ns"), NULL, 10), now_wall;
-		uint64_t end = since + (uint64_t)atoll(json_string_value(t)) * 60000000000ull;
+	/* the action's timeout: an update's own, else the stack's; counted
+	 * from when the action began (a create: the request) */
+	t = json_object_get(json_object_get(j.rec, "pending"), "timeout_mins");
+	if (!t || timeout_of(t) <= 0)
+		t = json_object_get(j.rec, "timeout_mins");
+	if (timeout_of(t) > 0) {
+		/* times on the wall clock (they survive restarts); the deadline
+		 * is kept on the monotonic one */
+		const char *began = strcmp(op, "create") == 0 || !*str(j.rec, "action_started_ns")
+					    ? str(j.rec, "created_ns")
+					    : str(j.rec, "action_started_ns");
+		uint64_t since = strtoull(began, NULL, 10), now_wall;
+		uint64_t end = since + (uint64_t)timeout_of(t) * 60000000000ull;
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		now_wall = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 		j.deadline_ns = clock_now_ns() + (end > now_wall ? end - now_wall : 0) + 1;
+		j.timeout_ns = (uint64_t)timeout_of(t) * 60000000000ull;
 	}
 	j.attrs = json_object();
 	j.refs = json_object();

@@ -21,6 +21,11 @@ json_t *lc_define(json_t *request, const char *name, const char *id, const char 
 		  enum eval_mode mode, bool mask_hidden, json_t *attrs, json_t *ref_ids,
 		  char **errors, json_t **parsed);
 
+/* A template checked as Heat's validate route does: missing parameter
+ * values are not errors (lc_define, which defines stacks about to be
+ * made, counts them as errors). */
+json_t *lc_validate(json_t *request, const char *project, char **errors, json_t **parsed);
+
 /* What an update to request would do to stack rec (a full record) whose
  * resources are stored as given: {added, deleted, replaced, updated,
  * unchanged}, each a list of {resource_name, resource_type}, with Heat's

@@ -14,6 +14,7 @@ void rsrc_result_clear(struct rsrc_result *r)
 {
 	json_decref(r->ref_id);
 	json_decref(r->attributes);
+	json_decref(r->shown);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -16,6 +16,7 @@ struct rsrc_result {
 	char physical_id[256];
 	json_t *ref_id;
 	json_t *attributes;
+	json_t *shown; /* the attributes as the API may show them; NULL: the same */
 	uint64_t wait_ms;
 	char reason[512];
 };

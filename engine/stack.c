@@ -676,13 +676,13 @@ static json_t *define(struct build *b, const struct doc *d, const char *name, js
 	pseudo = json_pack("{s:s,s:s,s:s}", "OS::stack_name", name, "OS::stack_id", o->id,
 			   "OS::project_id", o->project);
 	{
-		json_t *params =
-			params_values(d, l.v, given, json_object_get(env, "parameter_defaults"),
-				      pseudo, depth ? NULL : o->envs, depth ? 0 : o->nenv,
-				      b->env_failed || depth     ? PARAMS_MISSING_QUIET
-				      : o->mode == EVAL_VALIDATE ? PARAMS_MISSING_WARN
-								 : PARAMS_MISSING_ERROR,
-				      b->dg);
+		json_t *params = params_values(
+			d, l.v, given, json_object_get(env, "parameter_defaults"), pseudo,
+			depth ? NULL : o->envs, depth ? 0 : o->nenv,
+			b->env_failed || depth                           ? PARAMS_MISSING_QUIET
+			: o->mode == EVAL_VALIDATE && !o->require_params ? PARAMS_MISSING_WARN
+									 : PARAMS_MISSING_ERROR,
+			b->dg);
 
 		json_object_set_new(l.out, "parameters", params ? params : json_object());
 	}

@@ -29,6 +29,8 @@ struct stack_opts {
 	int max_resources;         /* in the whole tree (Heat: 1000); -1: no limit */
 	struct load_limits limits; /* for nested templates */
 	bool mask_hidden;          /* hidden parameters' values as "******" in the result */
+	bool require_params;       /* VALIDATE: a missing parameter value is an error (a
+				      stack about to be made), not a warning */
 };
 
 #define STACK_OPTS_DEFAULT                                                                       \

@@ -142,7 +142,10 @@ out:
  * record's field/value pairs.  0 when the name is taken by a live stack. */
 static const char create_lua[] =
 	"local old = redis.call('HGET', KEYS[1], ARGV[1])\n"
-	"if old and redis.call('EXISTS', 'hearth:stack:{' .. old .. '}') == 1 then return 0 end\n"
+	"if old then\n"
+	"  local st = redis.call('HGET', 'hearth:stack:{' .. old .. '}', 'stack_status')\n"
+	"  if st and st ~= 'DELETE_COMPLETE' then return 0 end\n"
+	"end\n"
 	"redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
 	"redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])\n"
 	"redis.call('SET', KEYS[5], ARGV[4])\n"
@@ -229,9 +232,25 @@ out:
 	return rc;
 }
 
-/* A reply of HGETALL as an object; fields holding JSON containers are
- * parsed back. */
-static json_t *hash_object(const struct store_reply *r, bool parse)
+/* The record fields that hold JSON (the rest are text, whatever they look
+ * like: a stack may well be called "true"). */
+static bool json_field(const char *k)
+{
+	static const char *const fields[] = {
+		"parameters",       "outputs",           "output_errors",
+		"outputs_raw",      "outputs_declared",  "tags",
+		"batches",          "requires",          "target_batches",
+		"disable_rollback", "inherited_secrets", NULL};
+
+	for (const char *const *f = fields; *f; f++)
+		if (strcmp(k, *f) == 0)
+			return true;
+	return false;
+}
+
+/* A reply of HGETALL as an object; all: every value is JSON (a stack's
+ * resources), else only the record's JSON fields. */
+static json_t *hash_object(const struct store_reply *r, bool all)
 {
 	json_t *o = json_object();
 
@@ -243,9 +262,7 @@ static json_t *hash_object(const struct store_reply *r, bool parse)
 
 		if (!k || !v)
 			continue;
-		if (parse && vl &&
-		    (v[0] == '{' || v[0] == '[' || strcmp(v, "true") == 0 ||
-		     strcmp(v, "false") == 0 || strcmp(v, "null") == 0))
+		if (vl && (all || json_field(k)))
 			x = json_loadb(v, vl, JSON_DECODE_ANY, NULL);
 		json_object_set_new(o, k, x ? x : json_stringn(v, vl));
 	}
@@ -267,7 +284,7 @@ json_t *sdb_get(const char *id, struct herr *e)
 		herr_set(e, HERR_NOT_FOUND, "The Stack (%s) could not be found.", id);
 		return NULL;
 	}
-	o = hash_object(r, true);
+	o = hash_object(r, false);
 	store_reply_free(&r);
 	return o;
 }
@@ -371,10 +388,9 @@ json_t *sdb_list(const char *project, struct herr *e)
 		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 			size_t len;
 			const char *v = store_reply_str(store_reply_elem(r, f), &len);
-			json_t *x =
-				v && len && (v[0] == '[' || v[0] == '{' || strcmp(v, "null") == 0)
-					? json_loadb(v, len, JSON_DECODE_ANY, NULL)
-					: NULL;
+			json_t *x = v && len && json_field(fields[f])
+					    ? json_loadb(v, len, JSON_DECODE_ANY, NULL)
+					    : NULL;
 
 			json_object_set_new(o, fields[f],
 					    x   ? x
@@ -664,17 +680,18 @@ int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *
 		"if string.find(st, '_IN_PROGRESS$') then\n"
 		"  return 'busy:' .. redis.call('HGET', KEYS[1], 'stack_action')\n"
 		"end\n"
+		"if st == 'INIT_COMPLETE' then return 'busy:CREATE' end\n"
 		"if ARGV[5] == 'UPDATE' and string.find(st, '^SUSPEND_') then return 'suspended' end\n"
 		"if ARGV[2] ~= '' then redis.call('SET', KEYS[4], ARGV[2]) end\n"
 		"redis.call('HSET', KEYS[1], 'stack_action', ARGV[5],\n"
 		"  'stack_status', ARGV[5] .. '_IN_PROGRESS',\n"
 		"  'status_reason', 'Stack ' .. ARGV[5] .. ' started', 'updated_time', ARGV[3],\n"
-		"  'cancel', 'false', 'cancel_update', '')\n"
+		"  'cancel', 'false', 'cancel_update', '', 'action_started_ns', ARGV[7])\n"
 		"redis.call('XADD', KEYS[2], '*', 'e', ARGV[4])\n"
 		"redis.call('XADD', KEYS[3], '*', 'op', ARGV[6], 'stack', ARGV[1])\n"
 		"return 'ok'\n";
-	char hk[KEY_SIZE], ek[KEY_SIZE], pk[KEY_SIZE], now[21], reason[64], op[16], *p = NULL,
-										    *ev = NULL;
+	char hk[KEY_SIZE], ek[KEY_SIZE], pk[KEY_SIZE], now[21], reason[64], op[16], started[32],
+		*p = NULL, *ev = NULL;
 	json_t *rec = sdb_get(id, e), *event;
 	struct store_reply *r = NULL;
 	const char *ans;
@@ -707,7 +724,16 @@ int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *
 	key(hk, id, "");
 	key(ek, id, ":events");
 	key(pk, id, ":pending");
-	r = store_cmdv(e, "EVAL", lua, "4", hk, ek, JOBS, pk, id, p, now, ev, action, op, NULL);
+	{ /* when the action began, for its timeout */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(started, sizeof(started), "%llu",
+			 (unsigned long long)ts.tv_sec * 1000000000ull +
+				 (unsigned long long)ts.tv_nsec);
+	}
+	r = store_cmdv(e, "EVAL", lua, "4", hk, ek, JOBS, pk, id, p, now, ev, action, op, started,
+		       NULL);
 	if (!r)
 		goto out;
 	ans = store_reply_str(r, NULL);
@@ -729,6 +755,56 @@ out:
 	free(ev);
 	json_decref(event);
 	json_decref(rec);
+	return rc;
+}
+
+int sdb_begin_delete(const char *id, struct herr *e)
+{
+	/* KEYS: stack, events, jobs.  ARGV: id, now, event.  A running
+	 * create or update sees `cancel` and stops; the delete follows. */
+	static const char lua[] =
+		"local st = redis.call('HGET', KEYS[1], 'stack_status')\n"
+		"if not st or st == 'DELETE_COMPLETE' then return 'gone' end\n"
+		"if st == 'DELETE_IN_PROGRESS' then return 'ok' end\n"
+		"redis.call('HSET', KEYS[1], 'cancel', 'true', 'stack_action', 'DELETE',\n"
+		"  'stack_status', 'DELETE_IN_PROGRESS', 'status_reason', 'Stack DELETE started',\n"
+		"  'updated_time', ARGV[2])\n"
+		"redis.call('XADD', KEYS[2], '*', 'e', ARGV[3])\n"
+		"redis.call('XADD', KEYS[3], '*', 'op', 'delete', 'stack', ARGV[1])\n"
+		"return 'ok'\n";
+	char hk[KEY_SIZE], ek[KEY_SIZE], now[21], *ev = NULL,
+						  *name = sdb_field(id, "stack_name", e);
+	struct store_reply *r = NULL;
+	json_t *event;
+	const char *ans;
+	int rc = -1;
+
+	if (!name)
+		return -1;
+	ensure_group();
+	sdb_now(now);
+	event = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:n}", "event_time", now, "resource_name",
+			  name, "physical_resource_id", id, "resource_type", "OS::Heat::Stack",
+			  "resource_action", "DELETE", "resource_status", "IN_PROGRESS",
+			  "resource_status_reason", "Stack DELETE started", "resource_properties");
+	if (!event || !(ev = json_dumps(event, JSON_COMPACT))) {
+		herr_set(e, HERR_NOMEM, "out of memory");
+		goto out;
+	}
+	key(hk, id, "");
+	key(ek, id, ":events");
+	if (!(r = store_cmdv(e, "EVAL", lua, "3", hk, ek, JOBS, id, now, ev, NULL)))
+		goto out;
+	ans = store_reply_str(r, NULL);
+	if (ans && strcmp(ans, "ok") == 0)
+		rc = 0;
+	else
+		herr_set(e, HERR_NOT_FOUND, "The Stack (%s) could not be found.", name);
+out:
+	store_reply_free(&r);
+	free(ev);
+	free(name);
+	json_decref(event);
 	return rc;
 }
 

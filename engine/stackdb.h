@@ -76,6 +76,10 @@ json_t *sdb_events(const char *id, const char *marker, size_t limit, struct herr
  * message does) when an action is in progress, HERR_NOT_FOUND when the
  * stack is deleted, HERR_INVALID for an update of a suspended stack. */
 int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *e);
+/* Starts a delete in one step: DELETE_IN_PROGRESS with its event, the
+ * cancel flag a running create or update stops at, the job queued.
+ * HERR_NOT_FOUND when the stack is deleted already. */
+int sdb_begin_delete(const char *id, struct herr *e);
 /* Queues op ("create", "update", "delete") for stack id. */
 int sdb_queue(const char *op, const char *id, struct herr *e);
 /* Takes the next job for consumer (blocking up to block_ms): fills op,

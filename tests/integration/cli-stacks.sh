@@ -78,6 +78,26 @@ is "$("$H" -f json output show s1 out | python3 -c 'import json,sys; print(json.
 out=$("$H" stack update s1 2>&1); rc=$?
 is "$rc" 2 "stack update without a template or --existing: usage, exit 2"
 
+cat > "$T/two.yaml" <<'EOF'
+heat_template_version: 2021-04-16
+parameters:
+  a: {type: string}
+  b: {type: string, default: one}
+resources:
+  v:
+    type: OS::Heat::Value
+    properties: {value: {list_join: ['-', [{get_param: a}, {get_param: b}]]}}
+outputs:
+  ab: {value: {get_attr: [v, value]}}
+EOF
+printf 'parameters:\n  a: from-env\n' > "$T/env.yaml"
+out=$("$H" stack create -t "$T/two.yaml" -e "$T/env.yaml" --wait e1 2>&1); rc=$?
+is "$rc" 0 "a stack whose parameter comes from an environment file"
+out=$("$H" stack update --existing -P b=two --wait e1 2>&1); rc=$?
+is "$rc" 0 "update --existing with another parameter keeps the environment file"
+is "$("$H" -f json output show e1 ab | python3 -c 'import json,sys; print(json.load(sys.stdin)["output_value"])')" \
+	"from-env-two" "both values apply"
+
 out=$("$H" stack delete s1 --wait); rc=$?
 is "$rc" 0 "stack delete --wait: exit 0"
 unlike "$out" 'CREATE_' "showing only the delete's events"
