@@ -487,7 +487,9 @@ static int preview_stack(struct http_req *req, void *arg)
 	out = json_pack("{s:{s:s,s:s,s:o,s:o,s:o}}", "stack", "id", "None", "stack_name",
 			str(body, "stack_name"), "description",
 			json_string(str(parsed, "description")), "parameters",
-			json_incref(json_object_get(def, "parameters") ?: json_object()),
+			json_object_get(def, "parameters")
+				? json_incref(json_object_get(def, "parameters"))
+				: json_object(),
 			"resources", res);
 	json_decref(parsed);
 	json_decref(def);

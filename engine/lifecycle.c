@@ -599,7 +599,7 @@ static json_t *nested_request(struct job *j, const char *type, json_t *props)
 	tmpl = json_object_get(json_object_get(parent, "files"), type);
 	return json_pack("{s:O?,s:O?,s:O?,s:O}", "template", tmpl, "environment",
 			 json_object_get(parent, "environment"), "files",
-			 json_object_get(parent, "files"), "parameters", props ?: json_object());
+			 json_object_get(parent, "files"), "parameters", props ?: json_null());
 }
 
 /* Creates the nested stack of resource name (its own record, events and
@@ -683,7 +683,7 @@ static json_t *nested_attributes(struct job *j, const char *type, const char *ch
 			json_object_set(map, idx,
 					json_object_get(res, "reference_id") ?: json_null());
 			snprintf(key, sizeof(key), "resource.%s", idx);
-			json_object_set(out, key, attrs ?: json_object());
+			json_object_set_new(out, key, attrs ? json_incref(attrs) : json_object());
 			json_object_foreach (attrs, k, v) {
 				json_t *l = json_object_get(lists, k);
 
@@ -930,8 +930,10 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 				continue;
 			}
 			res = json_object_get(j->resources, p[k].name);
-			json_object_set(res, "properties", p[k].props ?: json_object());
-			json_object_set(res, "metadata", p[k].md ?: json_object());
+			json_object_set_new(res, "properties",
+					    p[k].props ? json_incref(p[k].props) : json_object());
+			json_object_set_new(res, "metadata",
+					    p[k].md ? json_incref(p[k].md) : json_object());
 			json_object_set_new(res, "resource_type", json_string(p[k].type));
 			resource_state(j, p[k].name, p[k].type, p[k].action, "COMPLETE",
 				       "state changed", &p[k].r);
