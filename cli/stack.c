@@ -461,11 +461,15 @@ static int stack_create(struct api_conn *c, int argc, char **argv, bool update)
 		case 'f':
 			files_dir = optarg;
 			break;
-		case 'T':
-			timeout = atoi(optarg);
-			if (timeout <= 0)
+		case 'T': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end || v <= 0 || v > 100000)
 				goto usage;
+			timeout = (int)v;
 			break;
+		}
 		case 'r':
 			rollback = true;
 			break;

@@ -142,11 +142,11 @@ static json_t *links(struct http_req *req, json_t *rec)
 
 /* The stack record named by {name} and {id} in the path, in the caller's
  * project; answers 404 and returns NULL otherwise. */
-static json_t *find_stack(struct http_req *req, const struct caller *c)
+static json_t *find_stack_as(struct http_req *req, const struct caller *c, bool full)
 {
 	const char *name = http_param(req, "name"), *id = http_param(req, "id");
 	struct herr e = HERR_INIT;
-	json_t *rec = valid_id(id) ? sdb_get(id, &e) : NULL;
+	json_t *rec = !valid_id(id) ? NULL : full ? sdb_get_full(id, &e) : sdb_get(id, &e);
 
 	if (!rec && herr_isset(&e) && e.code != HERR_NOT_FOUND) {
 		http_herr(req, &e);
@@ -162,19 +162,15 @@ static json_t *find_stack(struct http_req *req, const struct caller *c)
 	return rec;
 }
 
+static json_t *find_stack(struct http_req *req, const struct caller *c)
+{
+	return find_stack_as(req, c, false);
+}
+
 /* find_stack with the stored request and pending update. */
 static json_t *find_stack_full(struct http_req *req, const struct caller *c)
 {
-	struct herr e = HERR_INIT;
-	json_t *rec = find_stack(req, c), *full;
-
-	if (!rec)
-		return NULL;
-	full = sdb_get_full(str(rec, "id"), &e);
-	json_decref(rec);
-	if (!full)
-		http_herr(req, &e);
-	return full;
+	return find_stack_as(req, c, true);
 }
 
 /* A stack's name or id to its id, in the caller's project. */
@@ -237,6 +233,17 @@ static json_t *param_text(json_t *v)
 		free(t);
 		return r;
 	}
+}
+
+/* What a stack is defined from, taken from a create, preview, validate or
+ * PUT body. */
+static json_t *request_of(json_t *body)
+{
+	return json_pack(
+		"{s:O?,s:O?,s:O?,s:O?,s:O?}", "template", json_object_get(body, "template"),
+		"environment", json_object_get(body, "environment"), "environment_files",
+		json_object_get(body, "environment_files"), "files", json_object_get(body, "files"),
+		"parameters", json_object_get(body, "parameters"));
 }
 
 /* Output name → its description (or null), from a parsed template. */
@@ -341,7 +348,6 @@ static int create_stack(struct http_req *req, void *arg)
 	const char *text, *bad;
 	json_t *body, *request, *rec, *def, *tags = json_null(), *params, *parsed;
 	char id[SDB_ID_SIZE], now[21], buf[512], created[32], *errors = NULL, url[1024];
-	struct timespec ts;
 	const char *k;
 	json_t *v;
 
@@ -358,11 +364,7 @@ static int create_stack(struct http_req *req, void *arg)
 		return http_error(req, 400, "StackValidationFailed", "%s", bad);
 	}
 	sdb_uuid(id);
-	request = json_pack(
-		"{s:O?,s:O?,s:O?,s:O?,s:O?}", "template", json_object_get(body, "template"),
-		"environment", json_object_get(body, "environment"), "environment_files",
-		json_object_get(body, "environment_files"), "files", json_object_get(body, "files"),
-		"parameters", json_object_get(body, "parameters"));
+	request = request_of(body);
 	def = lc_define(request, str(body, "stack_name"), id, c.project, EVAL_VALIDATE, true, NULL,
 			NULL, &errors, &parsed);
 	if (parsed) /* kept as Heat keeps it: the parsed template */
@@ -389,9 +391,7 @@ static int create_stack(struct http_req *req, void *arg)
 		free(copy);
 	}
 	sdb_now(now);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(created, sizeof(created), "%llu",
-		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+	snprintf(created, sizeof(created), "%llu", (unsigned long long)sdb_wall_ns());
 	rec = json_pack(
 		"{s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O?,s:o,s:o,s:I,s:b,s:O,s:o,s:o}", "id", id,
 		"stack_name", json_object_get(body, "stack_name"), "project", c.project,
@@ -454,11 +454,7 @@ static int preview_stack(struct http_req *req, void *arg)
 		json_decref(body);
 		return http_error(req, 400, "StackValidationFailed", "%s", bad);
 	}
-	request = json_pack(
-		"{s:O?,s:O?,s:O?,s:O?,s:O?}", "template", json_object_get(body, "template"),
-		"environment", json_object_get(body, "environment"), "environment_files",
-		json_object_get(body, "environment_files"), "files", json_object_get(body, "files"),
-		"parameters", json_object_get(body, "parameters"));
+	request = request_of(body);
 	def = lc_define(request, str(body, "stack_name"), "None", c.project, EVAL_VALIDATE, true,
 			NULL, NULL, &errors, &parsed);
 	json_decref(request);
@@ -703,12 +699,7 @@ static json_t *update_request(json_t *old, json_t *body, bool existing, const ch
 			*why = "No template specified";
 			return NULL;
 		}
-		return json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "template",
-				 json_object_get(body, "template"), "environment",
-				 json_object_get(body, "environment"), "environment_files",
-				 json_object_get(body, "environment_files"), "files",
-				 json_object_get(body, "files"), "parameters",
-				 json_object_get(body, "parameters"));
+		return request_of(body);
 	}
 	request = json_deep_copy(old);
 	x = json_object_get(body, "template");
@@ -1439,11 +1430,7 @@ static int validate(struct http_req *req, void *arg)
 	body = text ? json_loadb(text, len, 0, &je) : NULL;
 	if (!json_is_object(body))
 		return http_error(req, 400, "BadRequest", "The request body is not a JSON object");
-	request = json_pack(
-		"{s:O?,s:O?,s:O?,s:O?,s:O?}", "template", json_object_get(body, "template"),
-		"environment", json_object_get(body, "environment"), "environment_files",
-		json_object_get(body, "environment_files"), "files", json_object_get(body, "files"),
-		"parameters", json_object_get(body, "parameters"));
+	request = request_of(body);
 	json_decref(body);
 	def = lc_validate(request, c.project, &errors, &parsed);
 	json_decref(request);

@@ -10,7 +10,6 @@
 #include "engine/lifecycle.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,13 +299,9 @@ static int resource_state(struct job *j, const char *name, const char *type, con
 				name, "resource_type", type, "physical_resource_id", "");
 		json_object_set_new(j->resources, name, res);
 	}
-	if (strcmp(action, "CREATE") == 0 && strcmp(status, "IN_PROGRESS") == 0) {
-		struct timespec ts; /* the order things were made in, for deletes */
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		json_object_set_new(res, "created_seq",
-				    json_integer((json_int_t)ts.tv_sec * 1000000000 + ts.tv_nsec));
-	}
+	if (strcmp(action, "CREATE") == 0 && strcmp(status, "IN_PROGRESS") == 0)
+		/* the order things were made in, for deletes */
+		json_object_set_new(res, "created_seq", json_integer((json_int_t)sdb_wall_ns()));
 	json_object_set_new(res, "resource_action", json_string(action));
 	json_object_set_new(res, "resource_status", json_string(status));
 	json_object_set_new(res, "resource_status_reason", json_string(reason));
@@ -607,11 +602,8 @@ static json_t *nested_request(struct job *j, const char *type, json_t *props)
 static int nested_create(struct job *j, const char *name, const char *type, json_t *props,
 			 char child[SDB_ID_SIZE], char *why, size_t size)
 {
-	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	char now[21], cname[600], created[32], tail[13];
-	unsigned char rnd[12];
+	char now[21], cname[600], created[32];
 	json_t *req = nested_request(j, type, props), *rec;
-	struct timespec ts;
 	int rc;
 
 	if (!req || !json_object_get(req, "template")) {
@@ -620,16 +612,10 @@ static int nested_create(struct job *j, const char *name, const char *type, json
 		json_decref(req);
 		return 1;
 	}
-	randombytes_buf(rnd, sizeof(rnd));
-	for (int i = 0; i < 12; i++)
-		tail[i] = b32[rnd[i] & 31];
-	tail[12] = '\0';
-	snprintf(cname, sizeof(cname), "%s-%s-%s", j->name, name, tail);
+	rsrc_physical_name(j->name, name, cname, sizeof(cname));
 	sdb_uuid(child);
 	sdb_now(now);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(created, sizeof(created), "%llu",
-		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+	snprintf(created, sizeof(created), "%llu", (unsigned long long)sdb_wall_ns());
 	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:s,s:s}", "id", child,
 			"stack_name", cname, "project", j->project, "stack_action", "INIT",
 			"stack_status", "INIT_COMPLETE", "status_reason", "Stack queued",
@@ -1437,12 +1423,9 @@ static int run_job(struct job *parent, const char *consumer, const char *job, co
 		const char *began = strcmp(op, "create") == 0 || !*str(j.rec, "action_started_ns")
 					    ? str(j.rec, "created_ns")
 					    : str(j.rec, "action_started_ns");
-		uint64_t since = strtoull(began, NULL, 10), now_wall;
+		uint64_t since = strtoull(began, NULL, 10), now_wall = sdb_wall_ns();
 		uint64_t end = since + (uint64_t)timeout_of(t) * 60000000000ull;
-		struct timespec ts;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		now_wall = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 		j.deadline_ns = clock_now_ns() + (end > now_wall ? end - now_wall : 0) + 1;
 		j.timeout_ns = (uint64_t)timeout_of(t) * 60000000000ull;
 	}

@@ -39,9 +39,7 @@ static double number(json_t *v)
 	return 0;
 }
 
-/* Heat's default physical name: stack-resource-12 lowercase base32
- * characters. */
-static void physical_name(const char *stack, const char *name, char *out, size_t size)
+void rsrc_physical_name(const char *stack, const char *name, char *out, size_t size)
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 	unsigned char b[12];
@@ -177,7 +175,7 @@ static int test_resource(const char *type, const char *name, json_t *props, stru
 int rsrc_create(const char *stack_name, const char *name, const char *type, json_t *props,
 		struct rsrc_result *r)
 {
-	physical_name(stack_name, name, r->physical_id, sizeof(r->physical_id));
+	rsrc_physical_name(stack_name, name, r->physical_id, sizeof(r->physical_id));
 	if (strcmp(type, "OS::Heat::None") == 0) {
 		char id[SDB_ID_SIZE];
 

@@ -6,6 +6,7 @@
 #define HEARTH_RSRC_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The outcome of one step.  create fills physical_id, ref_id (the value
@@ -30,5 +31,8 @@ int rsrc_update(const char *stack_name, const char *name, const char *type, json
 		json_t *new_props, struct rsrc_result *r);
 int rsrc_delete(const char *name, const char *type, json_t *props, struct rsrc_result *r);
 void rsrc_result_clear(struct rsrc_result *r);
+/* Heat's default physical name: stack-name-12 lowercase base32 characters
+ * (also a nested stack's name). */
+void rsrc_physical_name(const char *stack, const char *name, char *out, size_t size);
 
 #endif

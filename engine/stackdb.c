@@ -39,6 +39,14 @@ void sdb_now(char out[21])
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+uint64_t sdb_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* Runs a command given as a NULL-terminated list; frees the reply. */
 static int run(struct herr *e, const char *const *argv)
 {
@@ -173,7 +181,6 @@ int sdb_create(json_t *rec, struct herr *e)
 	char names[KEY_SIZE + 64], list[KEY_SIZE + 64], stack[KEY_SIZE], reqk[KEY_SIZE], ms[24];
 	char *reqtext = NULL;
 	struct store_reply *r = NULL;
-	struct timespec ts;
 	const char *k;
 	json_t *v;
 	int rc = -1;
@@ -183,8 +190,7 @@ int sdb_create(json_t *rec, struct herr *e)
 		goto out;
 	}
 	ensure_group();
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(ms, sizeof(ms), "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)(sdb_wall_ns() / 1000000));
 	snprintf(names, sizeof(names), "hearth:project:%s:names", project);
 	snprintf(list, sizeof(list), "hearth:project:%s:stacks", project);
 	key(stack, id, "");
@@ -724,14 +730,8 @@ int sdb_begin(const char *id, const char *action, json_t *pending, struct herr *
 	key(hk, id, "");
 	key(ek, id, ":events");
 	key(pk, id, ":pending");
-	{ /* when the action began, for its timeout */
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(started, sizeof(started), "%llu",
-			 (unsigned long long)ts.tv_sec * 1000000000ull +
-				 (unsigned long long)ts.tv_nsec);
-	}
+	/* when the action began, for its timeout */
+	snprintf(started, sizeof(started), "%llu", (unsigned long long)sdb_wall_ns());
 	r = store_cmdv(e, "EVAL", lua, "4", hk, ek, JOBS, pk, id, p, now, ev, action, op, started,
 		       NULL);
 	if (!r)

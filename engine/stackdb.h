@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/err.h"
 
@@ -21,6 +22,8 @@
 void sdb_uuid(char out[SDB_ID_SIZE]);
 /* Now as Heat writes times: "2026-11-23T15:04:05Z". */
 void sdb_now(char out[21]);
+/* Now on the wall clock in nanoseconds (times that outlive a process). */
+uint64_t sdb_wall_ns(void);
 
 /* Creates stack rec (an object with at least id, stack_name, project)
  * and queues its creation, in one step.  HERR_CONFLICT when the project
