@@ -1,8 +1,9 @@
 /* hearth-agent: what runs inside a guest.
  *
- * Today it signals: the equivalent of a WaitConditionHandle's curl_cli for
- * scripts, with retries.  Booting (cloud-init's essentials) and collecting
- * software deployments are added by the software-deployment work. */
+ * This file owns the command line: usage, the dispatch to a command, and
+ * `signal` (the equivalent of a WaitConditionHandle's curl_cli for scripts,
+ * with retries).  `boot` (cloud-init's essentials) lives in boot.c and the
+ * files it names.  Collecting software deployments is still to come. */
 #include <config.h>
 
 #include <getopt.h>
@@ -14,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/client.h"
+#include "guest-tools/boot.h"
 
 #define MAX_RESPONSE (1u << 20)
 
@@ -22,7 +24,10 @@ static void usage(FILE *out)
 	fputs("Usage: hearth-agent [OPTION]... COMMAND [ARG]...\n"
 	      "The Hearth guest agent.\n"
 	      "\n"
-	      "Commands:\n"
+	      "Commands:\n",
+	      out);
+	boot_usage(out);
+	fputs("\n"
 	      "  signal URL        report to a wait condition or deployment: POSTs\n"
 	      "                    {\"status\", \"reason\", \"data\", \"id\"} to URL\n"
 	      "\n"
@@ -39,8 +44,11 @@ static void usage(FILE *out)
 	      "  -h, --help        show this help and exit\n"
 	      "  -V, --version     show the version and exit\n"
 	      "\n"
-	      "Exit status: 0 when the signal was accepted (2xx), 1 when refused,\n"
-	      "2 on usage errors, 3 when the endpoint could not be reached.\n"
+	      "Exit status of boot: 0 when the guest booted (even if a user script\n"
+	      "failed: see the log), 1 when no metadata could be fetched or the state\n"
+	      "could not be written, 2 on usage errors.\n"
+	      "Exit status of signal: 0 when the signal was accepted (2xx), 1 when\n"
+	      "refused, 2 on usage errors, 3 when the endpoint could not be reached.\n"
 	      "See hearth-agent(8).\n",
 	      out);
 }
@@ -164,12 +172,15 @@ int main(int argc, char **argv)
 		printf("hearth-agent %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "signal") != 0) {
+	if (strcmp(argv[1], "signal") != 0 && strcmp(argv[1], "boot") != 0) {
 		fprintf(stderr, "hearth-agent: unknown command \"%s\" (see --help)\n", argv[1]);
 		return 2;
 	}
 	client_init();
-	rc = cmd_signal(argc - 1, argv + 1);
+	if (strcmp(argv[1], "boot") == 0)
+		rc = boot_main(argc - 1, argv + 1);
+	else
+		rc = cmd_signal(argc - 1, argv + 1);
 	client_cleanup();
 	return rc;
 }
