@@ -29,6 +29,7 @@
 #include "daemon/health.h"
 #include "daemon/settings.h"
 #include "engine/api.h"
+#include "engine/compute.h"
 #include "engine/lifecycle.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/hearth/hearthd.yaml"
@@ -55,6 +56,28 @@ static const int listen_setting[ROLE_COUNT] = {
 	[ROLE_SIGNAL] = SET_SIGNAL_LISTEN,
 	[ROLE_API] = SET_API_LISTEN,
 };
+
+/* The local compute driver's settings; guests are told to ask the
+ * metadata role where it listens (a wildcard address means loopback). */
+static int configure_compute(struct daemon *dm, struct herr *e)
+{
+	char dir[4096], url[300];
+	const char *listen = dm->servers[ROLE_METADATA] ? http_bound(dm->servers[ROLE_METADATA])
+							: config_str(dm->cfg, SET_METADATA_LISTEN);
+
+	snprintf(dir, sizeof(dir), "%s/guests", config_str(dm->cfg, SET_STATE_DIR));
+	if (strncmp(listen, "0.0.0.0:", 8) == 0 || strncmp(listen, "[::]:", 5) == 0)
+		snprintf(url, sizeof(url), "http://127.0.0.1:%s", strrchr(listen, ':') + 1);
+	else
+		snprintf(url, sizeof(url), "http://%s", listen);
+	lc_set_external(config_str(dm->cfg, SET_NETWORK_EXTERNAL_NAME),
+			config_str(dm->cfg, SET_NETWORK_EXTERNAL_CIDR));
+	return compute_configure(
+		&(struct compute_cfg){config_str(dm->cfg, SET_COMPUTE_BOOT_COMMAND), dir,
+				      config_str(dm->cfg, SET_COMPUTE_ADDRESS_POOL),
+				      (long)config_num(dm->cfg, SET_COMPUTE_UID_BASE), url},
+		e);
+}
 
 /* ------------------------------------------------------------ arguments */
 
@@ -545,6 +568,8 @@ int main(int argc, char **argv)
 	if (start_listeners(&dm, &e) < 0)
 		goto fail;
 	if (config_num(dm.cfg, SET_ROLES) >> ROLE_ENGINE & 1) {
+		if (configure_compute(&dm, &e) < 0)
+			goto fail;
 		if (lc_start((int)config_num(dm.cfg, SET_ENGINE_WORKERS),
 			     (long)config_num(dm.cfg, SET_ENGINE_RECLAIM), &e) < 0)
 			goto fail;

@@ -40,6 +40,20 @@ const struct cfg_key settings_table[SET_COUNT] = {
 	[SET_ENGINE_MAX_RESOURCES] =
 		{"engine.max_resources_per_stack", CFG_INT, "1000", -1, 100000000, NULL, 0,
 		 "Resources in a stack's whole tree (Heat's max_resources_per_stack); -1: no limit."},
+	[SET_COMPUTE_BOOT_COMMAND] =
+		{"compute.boot_command", CFG_STRING, "hearth-agent boot", 0, 0, NULL, 0,
+		 "What a local guest runs when it boots (by /bin/sh -c, in its work directory)."},
+	[SET_COMPUTE_ADDRESS_POOL] =
+		{"compute.address_pool", CFG_STRING, "127.10.0.0/16", 0, 0, NULL, 0,
+		 "Loopback addresses (within 127.0.0.0/8) for local guests: one each."},
+	[SET_COMPUTE_UID_BASE] =
+		{"compute.uid_base", CFG_INT, "200000", 1000, 2000000000, NULL, 0,
+		 "With hearthd as root, guest N of the pool runs as user and group id uid_base+N."},
+	[SET_NETWORK_EXTERNAL_NAME] =
+		{"network.external_name", CFG_STRING, "public", 0, 0, NULL, 0,
+		 "The external network every project shares (floating IPs, router gateways)."},
+	[SET_NETWORK_EXTERNAL_CIDR] = {"network.external_cidr", CFG_STRING, "172.24.4.0/24", 0, 0,
+				       NULL, 0, "The external network's addresses."},
 
 	[SET_HTTP_THREADS] =
 		{"http.threads", CFG_INT, "0", 0, 256, NULL, 0,

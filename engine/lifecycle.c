@@ -21,6 +21,8 @@
 #include "common/log.h"
 #include "common/store.h"
 #include "engine/load.h"
+#include "engine/netdb.h"
+#include "engine/netres.h"
 #include "engine/rsrc.h"
 #include "engine/schema.h"
 #include "engine/stack.h"
@@ -35,6 +37,27 @@ static int max_resources = 1000;
 void lc_set_max_resources(int n)
 {
 	max_resources = n;
+}
+
+static char external_name[256], external_cidr[64];
+static atomic_bool external_made;
+
+void lc_set_external(const char *name, const char *cidr)
+{
+	snprintf(external_name, sizeof(external_name), "%s", name);
+	snprintf(external_cidr, sizeof(external_cidr), "%s", cidr);
+}
+
+/* The external network exists before any job needs it (made again after
+ * a failure: Redis may have been away). */
+static int make_external(struct herr *e)
+{
+	if (atomic_load(&external_made) || !external_name[0])
+		return 0;
+	if (netres_external(external_name, external_cidr, e) < 0)
+		return -1;
+	atomic_store(&external_made, true);
+	return 0;
 }
 
 static struct doc *load_value(json_t *v, const char *name, bool env, struct herr *e)
@@ -300,8 +323,11 @@ static int resource_state(struct job *j, const char *name, const char *type, con
 		json_object_set_new(j->resources, name, res);
 	}
 	if (strcmp(action, "CREATE") == 0 && strcmp(status, "IN_PROGRESS") == 0)
-		/* the order things were made in, for deletes */
+		/* the order things were made in, for deletes; and this
+		 * attempt's mark on what the driver allocates (netdb.h) */
 		json_object_set_new(res, "created_seq", json_integer((json_int_t)sdb_wall_ns()));
+	if (strcmp(action, "CREATE") == 0 && strcmp(status, "COMPLETE") == 0)
+		json_object_set(res, "live_seq", json_object_get(res, "created_seq"));
 	json_object_set_new(res, "resource_action", json_string(action));
 	json_object_set_new(res, "resource_status", json_string(status));
 	json_object_set_new(res, "resource_status_reason", json_string(reason));
@@ -395,7 +421,8 @@ static int delete_one(struct job *j, const char *name)
 				break;
 			usleep(50000);
 		}
-	} else if (rsrc_delete(name, type, json_object_get(res, "properties"), &r) < 0) {
+	} else if (rsrc_delete(&(struct rsrc_ctx){j->id, j->name, j->project, name, type, 0, res},
+			       json_object_get(res, "properties"), &r) < 0) {
 		resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
 		rsrc_result_clear(&r);
 		return 1;
@@ -493,6 +520,7 @@ struct pending {
 	uint64_t until_ns;
 	char child[SDB_ID_SIZE];     /* a nested stack being made, or "" */
 	char old_child[SDB_ID_SIZE]; /* the nested stack it replaces, deleted after */
+	bool replacing;              /* what the driver holds for the old goes after */
 	struct rsrc_result r;
 };
 
@@ -845,11 +873,21 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			snprintf(p[k].r.reason, sizeof(p[k].r.reason), "%s", why);
 			st = -1;
 		} else {
-			st = plans[k] == UPDATE ? rsrc_update(j->name, p[k].name, p[k].type,
-							      json_object_get(res, "properties"),
-							      p[k].props, &p[k].r)
-						: rsrc_create(j->name, p[k].name, p[k].type,
-							      p[k].props, &p[k].r);
+			struct rsrc_ctx c = {
+				j->id,
+				j->name,
+				j->project,
+				p[k].name,
+				p[k].type,
+				(uint64_t)json_integer_value(json_object_get(res, "created_seq")),
+				res};
+
+			st = plans[k] == UPDATE
+				     ? rsrc_update(&c, json_object_get(res, "properties"),
+						   p[k].props, &p[k].r)
+				     : rsrc_create(&c, p[k].props, &p[k].r);
+			if (st == 0 && plans[k] == REPLACE)
+				p[k].replacing = true;
 		}
 
 		if (st < 0) {
@@ -927,6 +965,16 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			json_object_set(j->attrs, p[k].name, json_object_get(res, "attributes"));
 			json_object_set(j->refs, p[k].name, json_object_get(res, "reference_id"));
 			rsrc_result_clear(&p[k].r);
+			if (p[k].replacing) { /* the replaced resource's holdings go */
+				json_t *seq = json_object_get(res, "created_seq");
+
+				if (flush(j) < 0 ||
+				    ndb_release(j->id, p[k].name, (uint64_t)json_integer_value(seq),
+						&j->e) < 0) {
+					rc = -1;
+					goto out;
+				}
+			}
 			p[k].name = NULL;
 			done++;
 			if (p[k].old_child[0]) { /* the replaced nested stack goes */
@@ -1403,6 +1451,10 @@ static int run_job(struct job *parent, const char *consumer, const char *job, co
 	json_t *t;
 	int rc = -1;
 
+	if (make_external(&j.e) < 0) {
+		log_warn("engine", "cannot make the external network: %s", j.e.msg);
+		return -1;
+	}
 	snprintf(j.id, sizeof(j.id), "%s", id);
 	if (!lock_stack(&j))
 		return -1;

@@ -41,6 +41,8 @@ int lc_start(int n, long reclaim_ms, struct herr *e);
 /* Resources allowed in a stack's whole tree (-1: no limit; default 1000,
  * Heat's max_resources_per_stack); set before the API and workers run. */
 void lc_set_max_resources(int n);
+/* The operator's external network, made (once) before the first job. */
+void lc_set_external(const char *name, const char *cidr);
 void lc_stop(void);
 
 #endif

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/netdb.h"
+#include "engine/netres.h"
 #include "engine/schema.h"
+#include "engine/server.h"
 #include "engine/stackdb.h"
 
 void rsrc_result_clear(struct rsrc_result *r)
@@ -172,10 +175,27 @@ static int test_resource(const char *type, const char *name, json_t *props, stru
 
 /* ------------------------------------------------------------------ API */
 
-int rsrc_create(const char *stack_name, const char *name, const char *type, json_t *props,
-		struct rsrc_result *r)
+int rsrc_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 {
-	rsrc_physical_name(stack_name, name, r->physical_id, sizeof(r->physical_id));
+	const char *name = c->name, *type = c->type;
+
+	rsrc_physical_name(c->stack_name, name, r->physical_id, sizeof(r->physical_id));
+	if (netres_handles(type) || strcmp(type, "OS::Nova::Server") == 0) {
+		struct herr e = HERR_INIT;
+		json_t *live = json_object_get(c->stored, "live_seq");
+
+		/* what an attempt a dead worker left half done holds goes
+		 * first; a resource being replaced keeps its own */
+		if (ndb_release(c->stack_id, name, (uint64_t)json_integer_value(live), &e) < 0) {
+			snprintf(r->reason, sizeof(r->reason), "Error: resources.%s: %.400s", name,
+				 e.msg);
+			return -1;
+		}
+	}
+	if (netres_handles(type))
+		return netres_create(c, props, r);
+	if (strcmp(type, "OS::Nova::Server") == 0)
+		return server_create(c, props, r);
 	if (strcmp(type, "OS::Heat::None") == 0) {
 		char id[SDB_ID_SIZE];
 
@@ -203,11 +223,15 @@ int rsrc_create(const char *stack_name, const char *name, const char *type, json
 	return -1;
 }
 
-int rsrc_update(const char *stack_name, const char *name, const char *type, json_t *old_props,
-		json_t *new_props, struct rsrc_result *r)
+int rsrc_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props,
+		struct rsrc_result *r)
 {
-	(void)stack_name;
-	(void)old_props;
+	const char *name = c->name, *type = c->type;
+
+	if (netres_handles(type))
+		return netres_update(c, old_props, new_props, r);
+	if (strcmp(type, "OS::Nova::Server") == 0)
+		return server_update(c, old_props, new_props, r);
 	if (strcmp(type, "OS::Heat::None") == 0)
 		return 0; /* changes are ignored */
 	if (strcmp(type, "OS::Heat::Value") == 0) {
@@ -245,11 +269,29 @@ int rsrc_update(const char *stack_name, const char *name, const char *type, json
 	return -1;
 }
 
-int rsrc_delete(const char *name, const char *type, json_t *props, struct rsrc_result *r)
+int rsrc_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 {
-	(void)name;
-	(void)type;
-	(void)props;
-	(void)r;
-	return 0; /* the pure types keep nothing outside their record */
+	struct herr e = HERR_INIT;
+
+	if (netres_handles(c->type) && netres_delete(c, props, r) < 0)
+		return -1;
+	if (strcmp(c->type, "OS::Nova::Server") == 0 && server_delete(c, props, r) < 0)
+		return -1;
+	/* whatever the driver holds for it (the pure types hold nothing) */
+	if ((netres_handles(c->type) || strcmp(c->type, "OS::Nova::Server") == 0) &&
+	    ndb_release(c->stack_id, c->name, 0, &e) < 0) {
+		snprintf(r->reason, sizeof(r->reason), "Error: resources.%s: %.400s", c->name,
+			 e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+bool rsrc_in_place(const char *type, const char *prop)
+{
+	if (netres_handles(type))
+		return netres_in_place(type, prop);
+	if (strcmp(type, "OS::Nova::Server") == 0)
+		return server_in_place(prop);
+	return true;
 }

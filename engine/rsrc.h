@@ -6,6 +6,7 @@
 #define HEARTH_RSRC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,14 +23,29 @@ struct rsrc_result {
 	char reason[512];
 };
 
+/* Whose resource a step is about.  seq tells this attempt at making it
+ * from others (its created_seq): what it allocates in the local driver is
+ * held under it (netdb.h). */
+struct rsrc_ctx {
+	const char *stack_id, *stack_name, *project;
+	const char *name, *type;
+	uint64_t seq;
+	json_t *stored; /* the resource as stored (update, delete), or NULL */
+};
+
 /* 0 on success, -1 with r->reason. */
-int rsrc_create(const char *stack_name, const char *name, const char *type, json_t *props,
-		struct rsrc_result *r);
+int rsrc_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r);
 /* An update in place from old_props to new_props: new attributes (and a
  * wait); the physical id and reference id stay unless set. */
-int rsrc_update(const char *stack_name, const char *name, const char *type, json_t *old_props,
-		json_t *new_props, struct rsrc_result *r);
-int rsrc_delete(const char *name, const char *type, json_t *props, struct rsrc_result *r);
+int rsrc_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props,
+		struct rsrc_result *r);
+/* Deletes what the resource made (everything the ledger holds for it
+ * goes too, see netdb.h). */
+int rsrc_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r);
+/* Whether a change of property prop of type can be made in place (else
+ * the resource is replaced), beyond what the schema says: the driver's
+ * types replace what would need new allocations. */
+bool rsrc_in_place(const char *type, const char *prop);
 void rsrc_result_clear(struct rsrc_result *r);
 /* Heat's default physical name: stack-name-12 lowercase base32 characters
  * (also a nested stack's name). */

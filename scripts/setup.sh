@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	libmicrohttpd-dev libjansson-dev libyaml-dev libhiredis-dev
-	libsodium-dev libcurl4-openssl-dev libpcre2-dev)
+	libsodium-dev libcurl4-openssl-dev libpcre2-dev zlib1g-dev)
 run_pkgs=(redis-server curl ca-certificates)
 # Real clients the test suite drives, and the tools it uses around them.
 test_pkgs=(cloud-init python3-os-collect-config heat-cfntools

@@ -1,0 +1,280 @@
+/* The local compute driver (see compute.h). */
+#include "engine/compute.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+static struct compute_cfg cfg;
+
+static int fail(struct herr *e, enum herr_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct herr *e, enum herr_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	herr_vset(e, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+static char boot_command[1024], guest_dir[512], address_pool[64], metadata_url[256];
+
+int compute_configure(const struct compute_cfg *c, struct herr *e)
+{
+	if (strncmp(c->address_pool, "127.", 4) != 0)
+		return fail(e, HERR_INVALID,
+			    "compute.local.address_pool %s is not within 127.0.0.0/8",
+			    c->address_pool);
+	snprintf(boot_command, sizeof(boot_command), "%s", c->boot_command);
+	snprintf(guest_dir, sizeof(guest_dir), "%s", c->guest_dir);
+	snprintf(address_pool, sizeof(address_pool), "%s", c->address_pool);
+	snprintf(metadata_url, sizeof(metadata_url), "%s", c->metadata_url);
+	cfg = (struct compute_cfg){boot_command, guest_dir, address_pool, c->uid_base,
+				   metadata_url};
+	if (mkdir(guest_dir, 0711) < 0 && errno != EEXIST)
+		return fail(e, HERR_SYSTEM, "cannot create %s: %s", guest_dir, strerror(errno));
+	return 0;
+}
+
+const struct compute_cfg *compute_cfg(void)
+{
+	return &cfg;
+}
+
+/* Field 22 of /proc/PID/stat (after the parenthesised name), 0 if gone. */
+static unsigned long long start_time(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (!(p = strrchr(buf, ')')))
+		return 0;
+	/* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+	 * utime stime cutime cstime priority nice threads itrealvalue starttime" */
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+		   "%*d %llu",
+		   &t) != 1)
+		return 0;
+	return t;
+}
+
+static void workdir(const char *uuid, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s", cfg.guest_dir, uuid);
+}
+
+int compute_start(const char *uuid, const char *addr, long n, struct compute_guest *g,
+		  struct herr *e)
+{
+	char dir[700], console[800], script[1400];
+	char env_url[300], env_bind[64], env_root[720], env_id[80], env_home[720];
+	char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin",
+			env_url,
+			env_bind,
+			env_root,
+			env_id,
+			env_home,
+			"LANG=C.UTF-8",
+			NULL};
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+	bool as_root = geteuid() == 0;
+	uid_t uid = as_root ? (uid_t)(cfg.uid_base + n) : getuid();
+	gid_t gid = as_root ? (gid_t)(cfg.uid_base + n) : getgid();
+	int pfd[2], fd, status;
+	pid_t child;
+
+	workdir(uuid, dir, sizeof(dir));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return fail(e, HERR_SYSTEM, "cannot create %s: %s", dir, strerror(errno));
+	if (as_root && chown(dir, uid, gid) < 0)
+		return fail(e, HERR_SYSTEM, "cannot give %s to the guest: %s", dir,
+			    strerror(errno));
+	snprintf(console, sizeof(console), "%s/console.log", dir);
+	/* the machine stays up after its boot program, until deleted */
+	snprintf(script, sizeof(script),
+		 "%s; echo \"hearth: boot program exited with status $?\"; exec sleep infinity",
+		 cfg.boot_command);
+	snprintf(env_url, sizeof(env_url), "HEARTH_METADATA_URL=%s", cfg.metadata_url);
+	snprintf(env_bind, sizeof(env_bind), "HEARTH_BIND=%s", addr);
+	snprintf(env_root, sizeof(env_root), "HEARTH_ROOT=%s", dir);
+	snprintf(env_id, sizeof(env_id), "HEARTH_INSTANCE_ID=%s", uuid);
+	snprintf(env_home, sizeof(env_home), "HOME=%s", dir);
+	if ((fd = open(console, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0)
+		return fail(e, HERR_SYSTEM, "cannot open %s: %s", console, strerror(errno));
+	if (as_root && fchown(fd, uid, gid) < 0) {
+		close(fd);
+		return fail(e, HERR_SYSTEM, "cannot give %s to the guest: %s", console,
+			    strerror(errno));
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		close(fd);
+		return fail(e, HERR_SYSTEM, "pipe: %s", strerror(errno));
+	}
+	child = fork();
+	if (child < 0) {
+		close(fd);
+		close(pfd[0]);
+		close(pfd[1]);
+		return fail(e, HERR_SYSTEM, "fork: %s", strerror(errno));
+	}
+	if (child == 0) { /* only async-signal-safe calls from here */
+		pid_t gc = fork();
+
+		if (gc != 0) {
+			(void)!write(pfd[1], &gc, sizeof(gc));
+			_exit(gc < 0);
+		}
+		setsid(); /* its own session and process group: stopped as one */
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		close_range(3, ~0u, 0);
+		{
+			sigset_t none;
+
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			for (int s = 1; s < NSIG; s++)
+				signal(s, SIG_DFL);
+		}
+		if (chdir(dir) < 0)
+			_exit(127);
+		if (as_root && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
+			_exit(127);
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	close(fd);
+	close(pfd[1]);
+	g->pid = 0;
+	if (read(pfd[0], &g->pid, sizeof(g->pid)) != sizeof(g->pid))
+		g->pid = -1;
+	close(pfd[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (g->pid <= 0)
+		return fail(e, HERR_SYSTEM, "cannot start the guest of %s", uuid);
+	g->start = start_time(g->pid);
+	log_info("compute", "guest started instance=%s pid=%d addr=%s uid=%ld", uuid, g->pid, addr,
+		 (long)uid);
+	return 0;
+}
+
+bool compute_alive(const struct compute_guest *g)
+{
+	return g->pid > 0 && g->start && start_time(g->pid) == g->start;
+}
+
+/* Signals every process of uid (a guest's own uid: whatever it started,
+ * in any process group). */
+static int kill_uid(uid_t uid, int sig)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[300];
+		struct stat st;
+		int pid = atoi(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		if (stat(path, &st) == 0 && st.st_uid == uid) {
+			kill(pid, sig);
+			found++;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+void compute_stop(const char *uuid, const struct compute_guest *g)
+{
+	char dir[700];
+	struct stat st;
+	bool own_uid, group = compute_alive(g); /* else the pid may be another's */
+
+	workdir(uuid, dir, sizeof(dir));
+	/* a guest with a uid of its own: every process of that uid is it */
+	own_uid = geteuid() == 0 && stat(dir, &st) == 0 && st.st_uid >= (uid_t)cfg.uid_base;
+	if (group)
+		kill(-g->pid, SIGTERM);
+	if (own_uid)
+		kill_uid(st.st_uid, SIGTERM);
+	for (int i = 0; i < 40; i++) {
+		bool left =
+			(group && kill(-g->pid, 0) == 0) || (own_uid && kill_uid(st.st_uid, 0) > 0);
+
+		if (!left)
+			break;
+		if (i == 20) { /* a second: no more asking */
+			if (group)
+				kill(-g->pid, SIGKILL);
+			if (own_uid)
+				kill_uid(st.st_uid, SIGKILL);
+		}
+		usleep(50000);
+	}
+	if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+		log_warn("compute", "cannot remove %s: %s", dir, strerror(errno));
+	log_info("compute", "guest stopped instance=%s pid=%d", uuid, g->pid);
+}
+
+char *compute_console(const char *uuid, size_t max)
+{
+	char path[800], *buf;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/console.log", cfg.guest_dir, uuid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (!(buf = malloc(max + 1))) {
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, max);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
