@@ -170,8 +170,14 @@ static char **build_env(const struct guest *g, const struct boot_opts *o, const 
 	PUT("PATH=%s",
 	    path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	PUT("HOME=%s", home);
-	PUT("USER=%s", pw ? pw->pw_name : "root");
-	PUT("LOGNAME=%s", pw ? pw->pw_name : "root");
+	/* A guest of the local driver runs as a uid with no passwd entry. */
+	if (pw) {
+		PUT("USER=%s", pw->pw_name);
+		PUT("LOGNAME=%s", pw->pw_name);
+	} else {
+		PUT("USER=%u", (unsigned)geteuid());
+		PUT("LOGNAME=%u", (unsigned)geteuid());
+	}
 	PUT("SHELL=/bin/sh");
 	PUT("LANG=C");
 	if (tmp && *tmp)

@@ -158,8 +158,18 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	is "$(cat "$R/home/hearth/.ssh/authorized_keys" 2>/dev/null)" "$KEY" "as nobody: keys installed"
 	is "$(stat -c %U "$R/var/lib/hearth-agent/instance/user_data" 2>/dev/null)" nobody "as nobody: files belong to nobody"
 	check "as nobody: no sanitizer report" no_tool_reports "$T/r7.out"
+
+	# As the local driver runs a guest: a uid of its own with no passwd
+	# entry, everything from the environment.
+	mkdir -p "$T/r8" && chown 54321:54321 "$T/r8"
+	(cd "$T/r8" && HEARTH_METADATA_URL=$URL HEARTH_BIND=127.0.0.9 HEARTH_ROOT=$T/r8 \
+		setpriv --reuid=54321 --regid=54321 --clear-groups $WRAP "$B/hearth-agent" boot \
+		--timeout "$(secs 10)" >"$T/r8.out" 2>&1)
+	is "$?" 0 "as a uid without a name, configured by the environment: boot exits 0"
+	like "$(cat "$T/r8/script-ran" 2>/dev/null)" "home=$T/r8 id=$UUID\$" "and the script ran"
+	like "$(tail -n 4 "$T/os-http.log" | cut -d' ' -f1 | sort -u)" '^127\.0\.0\.9$' "HEARTH_BIND is used"
 else
-	for d in "boot exits 0" "script ran" "hostname" "keys" "files" "no report"; do
+	for d in "boot exits 0" "script ran" "hostname" "keys" "files" "no report" "uid: boot" "uid: script" "uid: bind"; do
 		_n=$((_n + 1))
 		echo "ok $_n # SKIP not root: as nobody: $d"
 	done
