@@ -161,6 +161,18 @@ static char *pick_version(const char *listing)
 	return strdup("latest");
 }
 
+/* An instance id fit for logs and the boot-finished marker: 1-128
+ * printable characters, no spaces. */
+static bool valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)id[i] <= ' ' || (unsigned char)id[i] >= 0x7f)
+			return false;
+	return n >= 1 && n <= 128;
+}
+
 static void add_key(json_t *keys, const char *k)
 {
 	size_t i;
@@ -204,6 +216,10 @@ static int fetch_openstack(struct fetcher *f, const char *listing, struct imds_d
 	d->meta_len = r.len;
 	r.body = NULL;
 	d->uuid = strdup(json_string_value(json_object_get(meta, "uuid")));
+	if (!valid_id(d->uuid)) {
+		herr_set(e, HERR_INVALID, "%s: \"uuid\" is not a valid instance id", path);
+		goto out;
+	}
 	v = json_object_get(meta, "hostname");
 	if (!json_is_string(v))
 		v = json_object_get(meta, "name");
@@ -297,6 +313,10 @@ static int fetch_ec2(struct fetcher *f, const char *instance_id, struct imds_dat
 	d->source = "ec2";
 	d->version = strdup(EC2_VERSION);
 	d->uuid = dup_trimmed(instance_id, strlen(instance_id));
+	if (!valid_id(d->uuid)) {
+		herr_set(e, HERR_INVALID, "EC2 instance-id is not a valid instance id");
+		goto out;
+	}
 	rc = ec2_leaf(f, "meta-data/local-hostname", &d->hostname, e);
 	if (rc == 1)
 		rc = ec2_leaf(f, "meta-data/hostname", &d->hostname, e);

@@ -142,6 +142,15 @@ check "within the timeout (took ${took}s for --timeout 2)" test "$took" -le $((2
 like "$(cat "$T/r6.out")" 'did not answer in 2 s' "saying so"
 check "no boot-finished marker" test ! -e "$T/r6/var/lib/hearth-agent/boot-finished"
 
+# ------------------------------------------------- broken metadata
+mkdir -p "$T/bad" && cp -r "$D/openstack/openstack" "$T/bad/"
+printf '{"hostname": "no-uuid"}' >"$T/bad/openstack/2018-08-27/meta_data.json"
+start_server bad "$T/bad" || ok 1 "http.server started (bad)"
+boot r9
+is "$RC" 1 "meta_data.json without a uuid: exit 1"
+like "$OUT" 'no "uuid" string' "saying so"
+check "nothing written but the log" test ! -e "$T/r9/etc/hostname" -a ! -e "$T/r9/var/lib/hearth-agent/boot-finished"
+
 # ------------------------------------------------------- unprivileged
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	cp "$D/user-data/script.sh" "$UD"
