@@ -12,6 +12,38 @@
 
 #include "guest-tools/alog.h"
 
+/* A script on a filesystem mounted noexec (a sandbox's work directory may
+ * be one): runs its "#!" interpreter on it, as the kernel would have. */
+static void exec_interpreter(const struct guest *g, char *const argv[])
+{
+	char line[256], *interp, *arg, *args[64];
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC), n = 0;
+	ssize_t len;
+
+	if (fd < 0)
+		return;
+	len = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (len < 3 || line[0] != '#' || line[1] != '!')
+		return;
+	line[len] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	interp = line + 2 + strspn(line + 2, " \t");
+	arg = interp + strcspn(interp, " \t");
+	if (*arg) {
+		*arg++ = '\0';
+		arg += strspn(arg, " \t");
+	}
+	args[n++] = interp;
+	if (*arg)
+		args[n++] = arg;
+	for (int i = 0; argv[i] && n < 63; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	execve(interp, args, g->env);
+	errno = EACCES;
+}
+
 /* In the child: never returns. */
 static void child(const struct guest *g, char *const argv[])
 {
@@ -29,6 +61,8 @@ static void child(const struct guest *g, char *const argv[])
 		dprintf(STDERR_FILENO, "hearth-agent: cannot chdir to %s: %s\n", g->root,
 			strerror(errno));
 	execvpe(argv[0], argv, g->env);
+	if (errno == EACCES && strchr(argv[0], '/'))
+		exec_interpreter(g, argv);
 	if (errno == ENOEXEC) {
 		char *sh[64] = {"/bin/sh"};
 		int n = 1;

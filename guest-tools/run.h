@@ -4,7 +4,8 @@
  * none) and the guest's environment; the agent waits for it (no time
  * limit, as cloud-init) and logs how it ended.  Output goes to the file
  * directly, not through a pipe, so a command that leaves a daemon running
- * does not hold the boot up. */
+ * does not hold the boot up.  A script that cannot be executed (a
+ * noexec mount) is handed to its "#!" interpreter. */
 #ifndef HEARTH_AGENT_RUN_H
 #define HEARTH_AGENT_RUN_H
 
