@@ -31,6 +31,10 @@
 #include "engine/api.h"
 #include "engine/compute.h"
 #include "engine/lifecycle.h"
+#include "engine/wait.h"
+#include "metadata/metadata.h"
+#include "signal/signal.h"
+#include "signal/vault.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/hearth/hearthd.yaml"
 #define DRAIN_GRACE_MS 200
@@ -45,9 +49,10 @@ struct daemon {
 	struct health_info health;
 	char roles[64];
 	char redis_desc[512];
-	char *redis_url;               /* unix:// URL of the embedded server */
-	struct http_route *api_routes; /* health's and the stack API's */
-	bool workers;                  /* the engine's job workers run */
+	char *redis_url;                       /* unix:// URL of the embedded server */
+	struct http_route *routes[ROLE_COUNT]; /* each role's: health's and its own */
+	bool metadata;                         /* the metadata role's cache runs */
+	bool workers;                          /* the engine's job workers run */
 };
 
 static const int listen_setting[ROLE_COUNT] = {
@@ -66,12 +71,34 @@ static int configure_compute(struct daemon *dm, struct herr *e)
 							: config_str(dm->cfg, SET_METADATA_LISTEN);
 
 	snprintf(dir, sizeof(dir), "%s/guests", config_str(dm->cfg, SET_STATE_DIR));
+	/* guests (other uids) reach their own directory below: they may
+	 * pass through the state directory, not list it (every secret in it
+	 * is 0600, Redis's directory 0700) */
+	if (geteuid() == 0 && chmod(config_str(dm->cfg, SET_STATE_DIR), 0711) < 0) {
+		herr_errno(e, errno, "cannot open %s to guests",
+			   config_str(dm->cfg, SET_STATE_DIR));
+		return -1;
+	}
 	if (strncmp(listen, "0.0.0.0:", 8) == 0 || strncmp(listen, "[::]:", 5) == 0)
 		snprintf(url, sizeof(url), "http://127.0.0.1:%s", strrchr(listen, ':') + 1);
 	else
 		snprintf(url, sizeof(url), "http://%s", listen);
 	lc_set_external(config_str(dm->cfg, SET_NETWORK_EXTERNAL_NAME),
 			config_str(dm->cfg, SET_NETWORK_EXTERNAL_CIDR));
+	{ /* the signal endpoint guests are given (curl_cli) */
+		const char *sl = dm->servers[ROLE_SIGNAL] ? http_bound(dm->servers[ROLE_SIGNAL])
+							  : config_str(dm->cfg, SET_SIGNAL_LISTEN);
+		char base[300];
+
+		if (*config_str(dm->cfg, SET_SIGNAL_PUBLIC_URL))
+			snprintf(base, sizeof(base), "%s",
+				 config_str(dm->cfg, SET_SIGNAL_PUBLIC_URL));
+		else if (strncmp(sl, "0.0.0.0:", 8) == 0 || strncmp(sl, "[::]:", 5) == 0)
+			snprintf(base, sizeof(base), "http://127.0.0.1:%s", strrchr(sl, ':') + 1);
+		else
+			snprintf(base, sizeof(base), "http://%s", sl);
+		wait_set_endpoint(base);
+	}
 	return compute_configure(
 		&(struct compute_cfg){config_str(dm->cfg, SET_COMPUTE_BOOT_COMMAND), dir,
 				      config_str(dm->cfg, SET_COMPUTE_ADDRESS_POOL),
@@ -360,24 +387,37 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 
 		if (!(roles >> r & 1) || !addr[0])
 			continue;
-		/* Every role serves /healthz and /metrics; the API role the
-		 * stack routes too. */
-		if (r == ROLE_API) {
-			dm->api_routes = calloc((size_t)(health_nroutes + api_nroutes),
-						sizeof(*dm->api_routes));
-			if (!dm->api_routes) {
+		/* Every role serves /healthz and /metrics, then its own */
+		{
+			static const struct {
+				const struct http_route *routes;
+				const int *n;
+			} own[ROLE_COUNT][2] = {
+				[ROLE_API] = {{api_routes, &api_nroutes},
+					      {signal_routes, &signal_nroutes}},
+				[ROLE_METADATA] = {{metadata_routes, &metadata_nroutes}},
+				[ROLE_SIGNAL] = {{signal_routes, &signal_nroutes}},
+			};
+			int n = health_nroutes;
+
+			for (int t = 0; t < 2; t++)
+				n += own[r][t].routes ? *own[r][t].n : 0;
+			if (!(dm->routes[r] = calloc((size_t)n, sizeof(*dm->routes[r])))) {
 				herr_set(e, HERR_NOMEM, "out of memory");
 				return -1;
 			}
-			memcpy(dm->api_routes, health_routes,
-			       (size_t)health_nroutes * sizeof(*dm->api_routes));
-			memcpy(dm->api_routes + health_nroutes, api_routes,
-			       (size_t)api_nroutes * sizeof(*dm->api_routes));
+			memcpy(dm->routes[r], health_routes,
+			       (size_t)health_nroutes * sizeof(*dm->routes[r]));
+			n = health_nroutes;
+			for (int t = 0; t < 2; t++)
+				if (own[r][t].routes) {
+					memcpy(dm->routes[r] + n, own[r][t].routes,
+					       (size_t)*own[r][t].n * sizeof(*dm->routes[r]));
+					n += *own[r][t].n;
+				}
+			dm->servers[r] = http_start(role_names[r], addr, dm->routes[r], n,
+						    &dm->health, &hc, e);
 		}
-		dm->servers[r] = http_start(
-			role_names[r], addr, r == ROLE_API ? dm->api_routes : health_routes,
-			r == ROLE_API ? health_nroutes + api_nroutes : health_nroutes, &dm->health,
-			&hc, e);
 		if (!dm->servers[r])
 			return -1;
 	}
@@ -565,6 +605,33 @@ int main(int argc, char **argv)
 		if (api_admin_token(path, &e) < 0)
 			goto fail;
 	}
+	if (config_num(dm.cfg, SET_ROLES) >> ROLE_METADATA & 1) {
+		struct metadata_cfg mc = {
+			.redis_url =
+				dm.redis_url ? dm.redis_url : config_str(dm.cfg, SET_REDIS_URL),
+			.redis_password = config_str(dm.cfg, SET_REDIS_PASSWORD),
+			.vendor_data = config_str(dm.cfg, SET_METADATA_VENDOR_DATA),
+			.dhcp_domain = config_str(dm.cfg, SET_METADATA_DHCP_DOMAIN),
+			.trusted_proxies = config_str(dm.cfg, SET_METADATA_TRUSTED_PROXIES),
+			.proxy_secret = config_str(dm.cfg, SET_METADATA_PROXY_SECRET),
+			.require_token = config_num(dm.cfg, SET_METADATA_REQUIRE_TOKEN) != 0,
+		};
+
+		if (metadata_start(&mc, &e) < 0)
+			goto fail;
+		dm.metadata = true;
+	}
+	{ /* the key of the signal tokens (engine and signal roles) */
+		char path[4096];
+
+		if (*config_str(dm.cfg, SET_SIGNAL_KEY_FILE))
+			snprintf(path, sizeof(path), "%s", config_str(dm.cfg, SET_SIGNAL_KEY_FILE));
+		else
+			snprintf(path, sizeof(path), "%s/signal-key",
+				 config_str(dm.cfg, SET_STATE_DIR));
+		if (vault_init(path, &e) < 0)
+			goto fail;
+	}
 	if (start_listeners(&dm, &e) < 0)
 		goto fail;
 	if (config_num(dm.cfg, SET_ROLES) >> ROLE_ENGINE & 1) {
@@ -593,10 +660,13 @@ out:
 		http_halt(dm.servers[r]);
 	for (int r = 0; r < ROLE_COUNT; r++)
 		http_stop(&dm.servers[r]);
+	if (dm.metadata)
+		metadata_stop();
 	store_shutdown();
 	redisd_stop(&dm.redis);
 	free(dm.redis_url);
-	free(dm.api_routes);
+	for (int r = 0; r < ROLE_COUNT; r++)
+		free(dm.routes[r]);
 	if (dm.lock_fd >= 0)
 		close(dm.lock_fd);
 	if (ran)

@@ -27,8 +27,30 @@ const struct cfg_key settings_table[SET_COUNT] = {
 			    "Address of the REST API (Heat's orchestration port is 8004)."},
 	[SET_METADATA_LISTEN] = {"metadata.listen", CFG_ADDR, "127.0.0.1:8775", 0, 0, NULL, 0,
 				 "Address of the metadata service (Nova's port is 8775)."},
+	[SET_METADATA_TRUSTED_PROXIES] =
+		{"metadata.trusted_proxies", CFG_STRING, "", 0, 0, NULL, CFG_EMPTY_OK,
+		 "Comma list of proxy addresses whose X-Forwarded-For names the guest; others' is ignored."},
+	[SET_METADATA_VENDOR_DATA] =
+		{"metadata.vendor_data", CFG_PATH, "", 0, 0, NULL, CFG_EMPTY_OK,
+		 "JSON object file served as vendor_data.json (and vendor_data2.json's \"static\"); \"\": {}."},
+	[SET_METADATA_DHCP_DOMAIN] =
+		{"metadata.dhcp_domain", CFG_STRING, "novalocal", 0, 0, NULL, CFG_EMPTY_OK,
+		 "Domain appended to guests' host names (Nova's dhcp_domain); \"\" for none."},
+	[SET_METADATA_PROXY_SECRET] =
+		{"metadata.proxy_shared_secret", CFG_STRING, "", 0, 0, NULL,
+		 CFG_EMPTY_OK | CFG_SECRET,
+		 "Neutron proxy mode when set: guests are named by X-Instance-ID signed with this secret."},
+	[SET_METADATA_REQUIRE_TOKEN] =
+		{"metadata.require_token", CFG_BOOL, "false", 0, 0, NULL, 0,
+		 "EC2 tree: refuse requests without an IMDSv2 session token (PUT /latest/api/token)."},
 	[SET_SIGNAL_LISTEN] = {"signal.listen", CFG_ADDR, "127.0.0.1:8000", 0, 0, NULL, 0,
 			       "Address of the signal endpoint (heat-api-cfn's port is 8000)."},
+	[SET_SIGNAL_PUBLIC_URL] =
+		{"signal.public_url", CFG_STRING, "", 0, 0, NULL, CFG_EMPTY_OK,
+		 "Base URL guests signal (curl_cli); \"\": http:// and signal.listen."},
+	[SET_SIGNAL_KEY_FILE] = {"signal.key_file", CFG_PATH, "", 0, 0, NULL, CFG_EMPTY_OK,
+				 "Key of the signal tokens (0600; shared by every replica); \"\": "
+				 "STATE_DIR/signal-key."},
 	[SET_ENGINE_LISTEN] = {"engine.listen", CFG_ADDR, "127.0.0.1:8006", 0, 0, NULL,
 			       CFG_EMPTY_OK,
 			       "Address of the engine's /healthz and /metrics; \"\" for none."},

@@ -24,6 +24,7 @@
 #include "engine/netdb.h"
 #include "engine/netres.h"
 #include "engine/rsrc.h"
+#include "engine/wait.h"
 #include "engine/schema.h"
 #include "engine/stack.h"
 #include "engine/stackdb.h"
@@ -334,8 +335,8 @@ static int resource_state(struct job *j, const char *name, const char *type, con
 	if (r && r->physical_id[0])
 		json_object_set_new(res, "physical_resource_id", json_string(r->physical_id));
 	if (r && r->attributes) {
-		json_object_set(res, "attributes", r->attributes);
-		json_t *shown = r->shown ? r->shown : r->attributes;
+		json_object_set(res, "attributes", r->stored ? r->stored : r->attributes);
+		json_t *shown = r->shown ? r->shown : r->stored ? r->stored : r->attributes;
 
 		json_object_set_new(res, "shown_attributes",
 				    j->secrets ? stack_mask(shown, j->secrets)
@@ -421,7 +422,8 @@ static int delete_one(struct job *j, const char *name)
 				break;
 			usleep(50000);
 		}
-	} else if (rsrc_delete(&(struct rsrc_ctx){j->id, j->name, j->project, name, type, 0, res},
+	} else if (rsrc_delete(&(struct rsrc_ctx){j->id, j->name, j->project, name, type, 0, res,
+						  j->resources},
 			       json_object_get(res, "properties"), &r) < 0) {
 		resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
 		rsrc_result_clear(&r);
@@ -508,6 +510,51 @@ static int remove_resources(struct job *j, json_t *batches, json_t *keep, bool f
 	}
 	free(rest);
 	return rc;
+}
+
+/* The newest entry of the stack's wake stream: signals after it wake a
+ * waiting batch (none lost between a look and the wait). */
+static int wake_mark(struct job *j, char *id, size_t size)
+{
+	char k[128];
+	struct store_reply *r;
+
+	wait_wake_key(j->id, k, sizeof(k));
+	if (!(r = store_cmdv(&j->e, "XREVRANGE", k, "+", "-", "COUNT", "1", NULL)))
+		return -1;
+	if (store_reply_count(r) == 1)
+		snprintf(id, size, "%s",
+			 store_reply_str(store_reply_elem(store_reply_elem(r, 0), 0), NULL)
+				 ?: "0-0");
+	store_reply_free(&r);
+	return 0;
+}
+
+/* Waits up to ms for a signal to the stack (an entry after id). */
+static int wake_wait(struct job *j, char *id, size_t size, uint64_t ms)
+{
+	char k[128], block[24];
+	struct store_reply *r;
+	const struct store_reply *entries;
+
+	wait_wake_key(j->id, k, sizeof(k));
+	snprintf(block, sizeof(block), "%llu", (unsigned long long)ms);
+	if (!(r = store_cmdv(&j->e, "XREAD", "COUNT", "64", "BLOCK", block, "STREAMS", k, id,
+			     NULL)))
+		return -1;
+	/* [[key, [[id, fields], ...]]] */
+	if (store_reply_count(r) == 1 && (entries = store_reply_elem(store_reply_elem(r, 0), 1)) &&
+	    store_reply_count(entries) > 0) {
+		const char *last = store_reply_str(
+			store_reply_elem(store_reply_elem(entries, store_reply_count(entries) - 1),
+					 0),
+			NULL);
+
+		if (last)
+			snprintf(id, size, "%s", last);
+	}
+	store_reply_free(&r);
+	return 0;
 }
 
 /* What happens to one resource of the new definition. */
@@ -787,6 +834,8 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 		       size_t size)
 {
 	size_t n = json_array_size(batch), np = 0, i;
+	bool signals = false; /* a wait condition waits: signals wake the loop */
+	char wake_id[64] = "0-0";
 	struct pending *p = calloc(n + 1, sizeof(*p));
 	enum plan *plans = calloc(n + 1, sizeof(*plans));
 	json_t *x;
@@ -838,6 +887,10 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 		rc = -1;
 		goto out;
 	}
+	if (wake_mark(j, wake_id, sizeof(wake_id)) < 0) {
+		rc = -1;
+		goto out;
+	}
 	/* 2. the handlers; a nested stack is made by its own job */
 	for (size_t k = 0; k < np; k++) {
 		json_t *res = json_object_get(j->resources, p[k].name);
@@ -880,7 +933,8 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 				p[k].name,
 				p[k].type,
 				(uint64_t)json_integer_value(json_object_get(res, "created_seq")),
-				res};
+				res,
+				j->resources};
 
 			st = plans[k] == UPDATE
 				     ? rsrc_update(&c, json_object_get(res, "properties"),
@@ -900,6 +954,7 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			goto out;
 		}
 		p[k].until_ns = clock_now_ns() + p[k].r.wait_ms * 1000000ull;
+		signals |= p[k].r.wait_handle[0] != '\0';
 	}
 	/* 3. complete them as their waits end */
 	for (size_t done = 0; done < np;) {
@@ -949,6 +1004,31 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 				p[k].r.attributes =
 					nested_attributes(j, p[k].type, p[k].child, &p[k].r.shown);
 				p[k].r.ref_id = json_string(p[k].child);
+			} else if (p[k].r.wait_handle[0]) {
+				json_t *data = NULL;
+				int st = wait_check(j->id, p[k].name, p[k].r.wait_handle,
+						    p[k].r.wait_count, now > p[k].until_ns, &data,
+						    p[k].r.reason, sizeof(p[k].r.reason), &j->e);
+
+				if (st == -2) {
+					rc = -1;
+					goto out;
+				}
+				if (st == -1) {
+					resource_state(j, p[k].name, p[k].type, p[k].action,
+						       "FAILED", p[k].r.reason, NULL);
+					snprintf(why, size, "Resource %s failed: %s", p[k].action,
+						 p[k].r.reason);
+					rsrc_result_clear(&p[k].r);
+					p[k].name = NULL;
+					rc = 1;
+					goto out;
+				}
+				if (st == 0) {
+					next = p[k].until_ns < next ? p[k].until_ns : next;
+					continue;
+				}
+				p[k].r.attributes = json_pack("{s:o}", "data", data);
 			} else if (p[k].until_ns > now) {
 				next = p[k].until_ns < next ? p[k].until_ns : next;
 				continue;
@@ -962,7 +1042,11 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			resource_state(j, p[k].name, p[k].type, p[k].action, "COMPLETE",
 				       "state changed", &p[k].r);
 			res = json_object_get(j->resources, p[k].name);
-			json_object_set(j->attrs, p[k].name, json_object_get(res, "attributes"));
+			/* the template sees the attributes whole (a handle's
+			 * token too), the record keeps them without secrets */
+			json_object_set(j->attrs, p[k].name,
+					p[k].r.attributes ? p[k].r.attributes
+							  : json_object_get(res, "attributes"));
 			json_object_set(j->refs, p[k].name, json_object_get(res, "reference_id"));
 			rsrc_result_clear(&p[k].r);
 			if (p[k].replacing) { /* the replaced resource's holdings go */
@@ -1010,9 +1094,17 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			goto out;
 		}
 		now = clock_now_ns();
-		if (next > now)
-			usleep((useconds_t)(next - now > 100000000 ? 100000
-								   : (next - now) / 1000 + 1));
+		if (next > now) {
+			uint64_t ms = (next - now) / 1000000 + 1;
+
+			if (!signals)
+				usleep((useconds_t)(ms > 100 ? 100000 : ms * 1000));
+			else if (wake_wait(j, wake_id, sizeof(wake_id), ms > 1000 ? 1000 : ms) <
+				 0) {
+				rc = -1;
+				goto out;
+			}
+		}
 	}
 out:
 	for (size_t k = 0; k < np; k++)
@@ -1039,7 +1131,17 @@ static void collect_created(struct job *j)
 
 	json_object_foreach (j->resources, name, res)
 		if (sound(res)) {
-			json_object_set(j->attrs, name, json_object_get(res, "attributes"));
+			if (wait_is_handle(str(res, "resource_type")))
+				/* its token is derived, never stored */
+				json_object_set_new(
+					j->attrs, name,
+					wait_handle_attributes(
+						j->id, j->name, j->project, name,
+						(uint64_t)json_integer_value(
+							json_object_get(res, "live_seq")),
+						json_object_get(res, "properties")));
+			else
+				json_object_set(j->attrs, name, json_object_get(res, "attributes"));
 			json_object_set(j->refs, name, json_object_get(res, "reference_id"));
 		}
 }
@@ -1053,18 +1155,29 @@ static void store_outputs(struct job *j, json_t *request)
 
 	free(errors);
 	if (def) {
-		/* shown masked; kept whole for a parent stack that uses them */
+		/* shown masked; kept whole for a parent stack that uses them,
+		 * but for signal tokens, which are never stored */
 		json_t *out = json_object_get(def, "outputs") ?: json_null();
 		json_t *errs = json_object_get(def, "output_errors") ?: json_null();
-		json_t *fields =
-			json_pack("{s:o,s:o,s:O}", "outputs",
-				  j->secrets ? stack_mask(out, j->secrets) : json_incref(out),
-				  "output_errors",
-				  j->secrets ? stack_mask(errs, j->secrets) : json_incref(errs),
-				  "outputs_raw", out);
+		json_t *tokens = json_array(), *secrets = json_array(), *res, *raw, *fields;
+		const char *name;
 
+		json_object_foreach (j->resources, name, res)
+			if (wait_is_handle(str(res, "resource_type")) &&
+			    json_is_string(
+				    json_object_get(json_object_get(j->attrs, name), "token")))
+				json_array_append(
+					tokens,
+					json_object_get(json_object_get(j->attrs, name), "token"));
+		json_array_extend(secrets, j->secrets);
+		json_array_extend(secrets, tokens);
+		raw = stack_mask(out, tokens);
+		fields = json_pack("{s:o,s:o,s:o}", "outputs", stack_mask(out, secrets),
+				   "output_errors", stack_mask(errs, secrets), "outputs_raw", raw);
 		sdb_set(j->id, fields, &j->e);
 		json_decref(fields);
+		json_decref(tokens);
+		json_decref(secrets);
 	}
 	json_decref(def);
 }

@@ -11,6 +11,7 @@
 #include "engine/netres.h"
 #include "engine/schema.h"
 #include "engine/server.h"
+#include "engine/wait.h"
 #include "engine/stackdb.h"
 
 void rsrc_result_clear(struct rsrc_result *r)
@@ -18,6 +19,7 @@ void rsrc_result_clear(struct rsrc_result *r)
 	json_decref(r->ref_id);
 	json_decref(r->attributes);
 	json_decref(r->shown);
+	json_decref(r->stored);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -194,6 +196,8 @@ int rsrc_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 	}
 	if (netres_handles(type))
 		return netres_create(c, props, r);
+	if (wait_handles(type))
+		return wait_create(c, props, r);
 	if (strcmp(type, "OS::Nova::Server") == 0)
 		return server_create(c, props, r);
 	if (strcmp(type, "OS::Heat::None") == 0) {
@@ -230,6 +234,8 @@ int rsrc_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props,
 
 	if (netres_handles(type))
 		return netres_update(c, old_props, new_props, r);
+	if (wait_handles(type))
+		return wait_update(c, old_props, new_props, r);
 	if (strcmp(type, "OS::Nova::Server") == 0)
 		return server_update(c, old_props, new_props, r);
 	if (strcmp(type, "OS::Heat::None") == 0)
@@ -274,6 +280,8 @@ int rsrc_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 	struct herr e = HERR_INIT;
 
 	if (netres_handles(c->type) && netres_delete(c, props, r) < 0)
+		return -1;
+	if (wait_handles(c->type) && wait_delete(c, props, r) < 0)
 		return -1;
 	if (strcmp(c->type, "OS::Nova::Server") == 0 && server_delete(c, props, r) < 0)
 		return -1;

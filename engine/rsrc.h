@@ -18,8 +18,13 @@ struct rsrc_result {
 	char physical_id[256];
 	json_t *ref_id;
 	json_t *attributes;
-	json_t *shown; /* the attributes as the API may show them; NULL: the same */
+	json_t *shown;  /* the attributes as the API may show them; NULL: the same */
+	json_t *stored; /* the attributes as stored (no secrets); NULL: the same */
 	uint64_t wait_ms;
+	/* a wait condition: complete once wait_handle (a resource of the
+	 * stack) has wait_count signals, failed after wait_ms */
+	char wait_handle[256];
+	long wait_count;
 	char reason[512];
 };
 
@@ -30,7 +35,8 @@ struct rsrc_ctx {
 	const char *stack_id, *stack_name, *project;
 	const char *name, *type;
 	uint64_t seq;
-	json_t *stored; /* the resource as stored (update, delete), or NULL */
+	json_t *stored;   /* the resource as stored (update, delete), or NULL */
+	json_t *siblings; /* the stack's resources as stored (name -> resource) */
 };
 
 /* 0 on success, -1 with r->reason. */

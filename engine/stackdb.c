@@ -627,6 +627,23 @@ int sdb_resource_forget(const char *id, const char *name, struct herr *e)
 	return run(e, (const char *const[]){"HDEL", k, name, NULL});
 }
 
+json_t *sdb_resource(const char *id, const char *name, struct herr *e)
+{
+	char k[KEY_SIZE];
+	struct store_reply *r;
+	json_t *o = NULL;
+
+	key(k, id, ":resources");
+	if (!(r = store_cmdv(e, "HGET", k, name, NULL)))
+		return NULL;
+	if (store_reply_type(r) == STORE_STR)
+		o = json_loads(store_reply_str(r, NULL), 0, NULL);
+	store_reply_free(&r);
+	if (!o)
+		herr_set(e, HERR_NOT_FOUND, "no resource %s", name);
+	return o;
+}
+
 json_t *sdb_resources(const char *id, struct herr *e)
 {
 	char k[KEY_SIZE];

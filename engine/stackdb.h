@@ -67,6 +67,8 @@ void sdb_stamp(json_t *res);
 int sdb_resource_forget(const char *id, const char *name, struct herr *e);
 /* name → resource object (new reference). */
 json_t *sdb_resources(const char *id, struct herr *e);
+/* One resource of the stack (new reference), or NULL (HERR_NOT_FOUND). */
+json_t *sdb_resource(const char *id, const char *name, struct herr *e);
 /* Events after marker (a stream id; NULL from the start), at most limit
  * (0: all), oldest first. */
 json_t *sdb_events(const char *id, const char *marker, size_t limit, struct herr *e);
