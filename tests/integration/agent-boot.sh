@@ -10,7 +10,8 @@ D=$S/tests/data/agent
 UUID=5d4b5a0e-8f3c-4a7e-9a57-2c1f0b3d9e11
 KEY='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHearthTestKeyOne test@hearth'
 # Guests run by the local driver are unprivileged: the test's temporary
-# directory must be traversable by nobody.
+# directory must be traversable by nobody (and valgrind's temporary files
+# go to the guest's own root, which it can write).
 chmod 755 "$T"
 
 # start_server NAME DIR: http.server on a free loopback port; sets URL and
@@ -156,7 +157,7 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	cp "$D/user-data/script.sh" "$UD"
 	URL=$(sed -n 's/^Serving HTTP on [0-9.]* port \([0-9]*\).*/http:\/\/127.0.0.1:\1/p' "$T/os-http.log")
 	mkdir -p "$T/r7" && chown nobody "$T/r7"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	TMPDIR=$T/r7 setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		$WRAP "$B/hearth-agent" boot --metadata-url "$URL" --root "$T/r7" --bind 127.0.0.8 \
 		--timeout "$(secs 10)" >"$T/r7.out" 2>&1
 	RC=$?
@@ -171,7 +172,7 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	# As the local driver runs a guest: a uid of its own with no passwd
 	# entry, everything from the environment.
 	mkdir -p "$T/r8" && chown 54321:54321 "$T/r8"
-	(cd "$T/r8" && HEARTH_METADATA_URL=$URL HEARTH_BIND=127.0.0.9 HEARTH_ROOT=$T/r8 \
+	(cd "$T/r8" && TMPDIR=$T/r8 HEARTH_METADATA_URL=$URL HEARTH_BIND=127.0.0.9 HEARTH_ROOT=$T/r8 \
 		setpriv --reuid=54321 --regid=54321 --clear-groups $WRAP "$B/hearth-agent" boot \
 		--timeout "$(secs 10)" >"$T/r8.out" 2>&1)
 	is "$?" 0 "as a uid without a name, configured by the environment: boot exits 0"
