@@ -128,6 +128,7 @@ static struct {
 	bool live;        /* the subscription is confirmed */
 	_Atomic uint64_t gen;
 	bool started;
+	_Atomic bool stopping;
 } C = {
 	.lock = PTHREAD_RWLOCK_INITIALIZER,
 	.uuids = {.free_val = free_ref},
@@ -178,7 +179,8 @@ static void on_live(void)
 static void on_lost(void)
 {
 	forget_all(false);
-	log_warn("metadata", "instance cache off until the subscription is back");
+	if (!atomic_load(&C.stopping))
+		log_warn("metadata", "instance cache off until the subscription is back");
 }
 
 /* The payload is an instance UUID; "*" drops everything. */
@@ -202,6 +204,7 @@ int cache_start(const char *url, const char *password, struct herr *e)
 		.on_lost = on_lost,
 	};
 
+	atomic_store(&C.stopping, false);
 	if (watch_start(&wc, e) < 0)
 		return -1;
 	C.started = true;
@@ -212,6 +215,7 @@ void cache_stop(void)
 {
 	if (!C.started)
 		return;
+	atomic_store(&C.stopping, true);
 	watch_stop();
 	forget_all(false);
 	C.started = false;
