@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #define MAX_PATH    4096
 #define BODY_CAP    (64u << 20)
 #define RANDOM_SEED 512
+#define SEED_B64    (sodium_base64_ENCODED_LEN(RANDOM_SEED, sodium_base64_VARIANT_ORIGINAL) - 1)
 #define CT_TEXT     "text/plain; charset=UTF-8"
 #define CT_JSON     "application/json"
 #define CT_HTML     "text/html; charset=UTF-8"
@@ -61,6 +63,16 @@ enum {
 	OS_NVERSIONS
 };
 
+/* A body rendered once per view (and configuration), kept in the view:
+ * the parts of meta_data.json that do not change per request, and
+ * network_data.json.  seed_at is the offset of the random seed's
+ * SEED_B64 characters, refilled for each request (0: none). */
+struct rendered {
+	const struct render_cfg *cfg;
+	char *text;
+	size_t len, seed_at;
+};
+
 struct render_view {
 	json_t *doc;
 	unsigned char *ud;
@@ -68,6 +80,10 @@ struct render_view {
 	bool has_ud;
 	char *password;
 	size_t password_len;
+	/* Filled lazily by whichever request comes first; a view stays
+	 * immutable in every other respect. */
+	_Atomic(struct rendered *) meta_data[OS_NVERSIONS];
+	_Atomic(struct rendered *) network_data;
 };
 
 /* ---------------------------------------------------------------- buffer */
@@ -190,6 +206,14 @@ void render_view_free(struct render_view **pv)
 		return;
 	json_decref(v->doc);
 	free(v->ud);
+	for (int i = 0; i <= OS_NVERSIONS; i++) {
+		struct rendered *r = i < OS_NVERSIONS ? atomic_load(&v->meta_data[i])
+						      : atomic_load(&v->network_data);
+
+		if (r)
+			free(r->text);
+		free(r);
+	}
 	if (v->password)
 		sodium_memzero(v->password, v->password_len);
 	free(v->password);
@@ -765,7 +789,9 @@ static int ec2_tree(const struct render_cfg *cfg, const struct render_view *view
 
 /* ------------------------------------------------------ OpenStack tree */
 
-static json_t *meta_data_json(const struct render_cfg *cfg, const struct render_view *view, int ver)
+/* placeholder: the random seed is SEED_B64 '@'s (for rendered()). */
+static json_t *meta_data_json(const struct render_cfg *cfg, const struct render_view *view, int ver,
+			      bool placeholder)
 {
 	const json_t *doc = view->doc, *meta = json_object_get(doc, "meta");
 	const char *key = sget(doc, "key_name");
@@ -790,11 +816,16 @@ static json_t *meta_data_json(const struct render_cfg *cfg, const struct render_
 	json_object_set(o, "availability_zone", az ? az : json_null());
 	if (ver >= OS_GRIZZLY) {
 		unsigned char seed[RANDOM_SEED];
-		char b64[sodium_base64_ENCODED_LEN(RANDOM_SEED, sodium_base64_VARIANT_ORIGINAL)];
+		char b64[SEED_B64 + 1];
 
-		randombytes_buf(seed, sizeof(seed));
-		sodium_bin2base64(b64, sizeof(b64), seed, sizeof(seed),
-				  sodium_base64_VARIANT_ORIGINAL);
+		if (placeholder) {
+			memset(b64, '@', SEED_B64);
+			b64[SEED_B64] = '\0';
+		} else {
+			randombytes_buf(seed, sizeof(seed));
+			sodium_bin2base64(b64, sizeof(b64), seed, sizeof(seed),
+					  sodium_base64_VARIANT_ORIGINAL);
+		}
 		json_object_set_new(o, "random_seed", json_string(b64));
 	}
 	if (ver >= OS_LIBERTY)
@@ -830,6 +861,116 @@ static int password(const struct render_view *view, const struct render_req *req
 	out->ctype = CT_HTML;
 	out->action = RENDER_SET_PASSWORD;
 	return 0;
+}
+
+/* The rendered body in *slot, made by make_json (new reference) on first
+ * use; NULL when out of memory.  *kept says whether the view holds it;
+ * a body made for another configuration than the kept one is not kept
+ * (only tests render one view with two). */
+static struct rendered *rendered(_Atomic(struct rendered *) *slot, const struct render_cfg *cfg,
+				 json_t *(*make_json)(const struct render_cfg *,
+						      const struct render_view *, int),
+				 const struct render_view *view, int ver, bool *kept)
+{
+	static const char key[] = "\"random_seed\": \"";
+	struct rendered *r = atomic_load(slot), *none = NULL;
+	json_t *j;
+
+	*kept = true;
+	if (r && r->cfg == cfg)
+		return r;
+	r = calloc(1, sizeof(*r));
+	j = r ? make_json(cfg, view, ver) : NULL;
+	if (!j || !(r->text = render_dumps(j, &r->len))) {
+		json_decref(j);
+		free(r);
+		return NULL;
+	}
+	json_decref(j);
+	r->cfg = cfg;
+	/* The last match is the top-level key: meta's strings come before it
+	 * and a quote inside any string value is escaped. */
+	for (const char *p = r->text; (p = strstr(p, key)); p++) {
+		size_t at = (size_t)(p - r->text) + sizeof(key) - 1;
+
+		if (at + SEED_B64 < r->len && r->text[at] == '@' && r->text[at + SEED_B64] == '"')
+			r->seed_at = at;
+	}
+	if (!atomic_compare_exchange_strong(slot, &none, r))
+		*kept = false; /* another request kept its own first */
+	return r;
+}
+
+static void rendered_drop(struct rendered *r, bool kept)
+{
+	if (r && !kept) {
+		free(r->text);
+		free(r);
+	}
+}
+
+static json_t *md_placeholder(const struct render_cfg *cfg, const struct render_view *view, int ver)
+{
+	return meta_data_json(cfg, view, ver, true);
+}
+
+static json_t *nd_json(const struct render_cfg *cfg, const struct render_view *view, int ver)
+{
+	(void)cfg;
+	(void)ver;
+	return render_network_data(view->doc);
+}
+
+/* A copy of a rendered body, with a fresh seed where it has one. */
+static int rendered_reply(struct rendered *r, bool kept, const char *ctype, struct render_out *out)
+{
+	char *body;
+
+	if (!r)
+		return -1;
+	body = malloc(r->len + 1);
+	if (!body) {
+		rendered_drop(r, kept);
+		return -1;
+	}
+	memcpy(body, r->text, r->len + 1);
+	if (r->seed_at) {
+		unsigned char seed[RANDOM_SEED];
+		char b64[SEED_B64 + 1];
+
+		randombytes_buf(seed, sizeof(seed));
+		sodium_bin2base64(b64, sizeof(b64), seed, sizeof(seed),
+				  sodium_base64_VARIANT_ORIGINAL);
+		memcpy(body + r->seed_at, b64, SEED_B64);
+	}
+	out->status = 200;
+	out->ctype = ctype;
+	out->body = body;
+	out->len = r->len;
+	rendered_drop(r, kept);
+	return 0;
+}
+
+/* The slots are filled through a const view: they are a cache, not
+ * part of what the view says. */
+static int meta_data_reply(const struct render_cfg *cfg, const struct render_view *view, int ver,
+			   struct render_out *out)
+{
+	struct render_view *v = (struct render_view *)view;
+	bool kept;
+	struct rendered *r = rendered(&v->meta_data[ver], cfg, md_placeholder, view, ver, &kept);
+
+	return rendered_reply(r, kept, CT_JSON, out);
+}
+
+static int network_data_reply(const struct render_cfg *cfg, const struct render_view *view,
+			      struct render_out *out)
+{
+	struct render_view *v = (struct render_view *)view;
+	bool kept;
+	struct rendered *r = rendered(&v->network_data, cfg, nd_json, view, 0, &kept);
+
+	return rendered_reply(r, kept, CT_TEXT, out);
 }
 
 static int os_tree(const struct render_cfg *cfg, const struct render_view *view,
@@ -876,7 +1017,7 @@ static int os_tree(const struct render_cfg *cfg, const struct render_view *view,
 		return not_found(req, out);
 	f = segs[1];
 	if (strcmp(f, "meta_data.json") == 0)
-		return json_reply(meta_data_json(cfg, view, ver), CT_JSON, out);
+		return meta_data_reply(cfg, view, ver, out);
 	if (strcmp(f, "user_data") == 0) {
 		struct buf b = {0};
 
@@ -892,7 +1033,7 @@ static int os_tree(const struct render_cfg *cfg, const struct render_view *view,
 	/* Nova serves it at every version, though it lists it from Liberty,
 	 * and as text/plain. */
 	if (strcmp(f, "network_data.json") == 0)
-		return json_reply(render_network_data(view->doc), CT_TEXT, out);
+		return network_data_reply(cfg, view, out);
 	if (strcmp(f, "vendor_data2.json") == 0 && ver >= OS_NEWTON_TWO) {
 		json_t *vd = json_object();
 

@@ -397,6 +397,49 @@ static void meta_data_json(void)
 	render_view_free(&v);
 }
 
+static void rendered_once(void)
+{
+	/* A meta entry that looks like the seed's placeholder stays as it
+	 * is; the real seed is fresh each time; a second configuration gets
+	 * its own body. */
+	json_t *d = doc();
+	char at[700], *ua, *ub;
+	struct render_view *v;
+	struct render_out a, b;
+	struct render_cfg bare = {NULL, ""};
+
+	memset(at, '@', 684);
+	at[684] = '\0';
+	json_object_set_new(json_object_get(d, "meta"), "random_seed", json_string(at));
+	v = view_of(d, NULL);
+	a = get(v, "/openstack/latest/meta_data.json");
+	b = get(v, "/openstack/latest/meta_data.json");
+	CHECK(strstr(a.body, at) != NULL);
+	CHECK(strstr(b.body, at) != NULL);
+	CHECK(strcmp(a.body, b.body) != 0);
+	{
+		json_t *ja = json_loads(a.body, 0, NULL);
+
+		CHECK_STR(json_string_value(
+				  json_object_get(json_object_get(ja, "meta"), "random_seed")),
+			  at);
+		CHECK(strcmp(json_string_value(json_object_get(ja, "random_seed")), at) != 0);
+		json_decref(ja);
+	}
+	ua = strstr(a.body, "\"hostname\"");
+	ub = strstr(b.body, "\"hostname\"");
+	CHECK(ua && ub && strncmp(ua, ub, 40) == 0);
+	render_out_free(&a);
+	render_out_free(&b);
+	a = get_as(&bare, v, "GET", "/openstack/latest/meta_data.json", NULL);
+	CHECK(strstr(a.body, "\"hostname\": \"vm1\", ") != NULL);
+	render_out_free(&a);
+	a = get(v, "/openstack/latest/meta_data.json");
+	CHECK(strstr(a.body, "\"hostname\": \"vm1.novalocal\", ") != NULL);
+	render_out_free(&a);
+	render_view_free(&v);
+}
+
 static void non_ascii(void)
 {
 	json_t *d = doc();
@@ -649,6 +692,7 @@ static const struct tap_case cases[] = {
 	{"user data byte for byte", user_data, NULL},
 	{"OpenStack versions and files", os_versions, NULL},
 	{"meta_data.json", meta_data_json, NULL},
+	{"meta_data.json rendered once per view, seed fresh", rendered_once, NULL},
 	{"JSON escapes as Python writes them", non_ascii, NULL},
 	{"network_data.json: static IPv4 (spec example)", network_data_static, NULL},
 	{"network_data.json: DHCP", network_data_dhcp, NULL},
