@@ -277,7 +277,9 @@ static int lock_state_dir(struct daemon *dm, struct herr *e)
 		herr_set(e, HERR_INVALID, "state directory %s is not a directory", dir);
 		return -1;
 	}
-	if ((st.st_mode & 077) && chmod(dir, 0700) == 0)
+	/* others may pass through (local guests reach their directories),
+	 * never read or write */
+	if ((st.st_mode & 066) && chmod(dir, 0700) == 0)
 		log_warn("state", "state directory was accessible to others; now mode 0700 dir=%s",
 			 dir);
 	snprintf(path, sizeof(path), "%s/hearthd.lock", dir);

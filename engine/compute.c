@@ -48,6 +48,22 @@ int compute_configure(const struct compute_cfg *c, struct herr *e)
 				   metadata_url};
 	if (mkdir(guest_dir, 0711) < 0 && errno != EEXIST)
 		return fail(e, HERR_SYSTEM, "cannot create %s: %s", guest_dir, strerror(errno));
+	/* guests run as other users: every directory above theirs must let
+	 * them pass, or they cannot reach their own */
+	if (geteuid() == 0) {
+		char up[sizeof(guest_dir)];
+		struct stat st;
+
+		snprintf(up, sizeof(up), "%s", guest_dir);
+		for (char *slash; (slash = strrchr(up, '/')) && slash != up;) {
+			*slash = '\0';
+			if (stat(up, &st) == 0 && !(st.st_mode & S_IXOTH))
+				return fail(e, HERR_INVALID,
+					    "local guests cannot reach %s: %s is not searchable by "
+					    "other users (chmod o+x)",
+					    guest_dir, up);
+		}
+	}
 	return 0;
 }
 
@@ -83,6 +99,8 @@ static unsigned long long start_time(int pid)
 		return 0;
 	return t;
 }
+
+static bool proc_stat(int pid, char *state, int *pgrp);
 
 static void workdir(const char *uuid, char *out, size_t size)
 {
@@ -190,12 +208,35 @@ int compute_start(const char *uuid, const char *addr, long n, struct compute_gue
 
 bool compute_alive(const struct compute_guest *g)
 {
-	return g->pid > 0 && g->start && start_time(g->pid) == g->start;
+	char state;
+	int pgrp;
+
+	return g->pid > 0 && g->start && start_time(g->pid) == g->start &&
+	       proc_stat(g->pid, &state, &pgrp) && state != 'Z';
 }
 
-/* Signals every process of uid (a guest's own uid: whatever it started,
- * in any process group). */
-static int kill_uid(uid_t uid, int sig)
+/* The state letter and process group of pid, from /proc/PID/stat. */
+static bool proc_stat(int pid, char *state, int *pgrp)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return (p = strrchr(buf, ')')) && sscanf(p + 2, "%c %*d %d", state, pgrp) == 2;
+}
+
+/* Signals (sig 0: only counts) the live processes of group pgid (if
+ * > 0) and of user uid (if by_uid): a guest's, wherever they went.
+ * Zombies are dead: they do not count. */
+static int signal_guest(int pgid, bool by_uid, uid_t uid, int sig)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -204,15 +245,17 @@ static int kill_uid(uid_t uid, int sig)
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
-		char path[300];
+		char path[300], state;
 		struct stat st;
-		int pid = atoi(de->d_name);
+		int pid = atoi(de->d_name), pgrp;
 
-		if (pid <= 0)
+		if (pid <= 0 || !proc_stat(pid, &state, &pgrp) || state == 'Z')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d", pid);
-		if (stat(path, &st) == 0 && st.st_uid == uid) {
-			kill(pid, sig);
+		if ((pgid > 0 && pgrp == pgid) ||
+		    (by_uid && stat(path, &st) == 0 && st.st_uid == uid)) {
+			if (sig)
+				kill(pid, sig);
 			found++;
 		}
 	}
@@ -232,27 +275,17 @@ void compute_stop(const char *uuid, const struct compute_guest *g)
 {
 	char dir[700];
 	struct stat st;
-	bool own_uid, group = compute_alive(g); /* else the pid may be another's */
+	/* the group only while its leader is the guest (else the pid may
+	 * be another's); with a uid of its own, every process of that uid */
+	int pgid = compute_alive(g) ? g->pid : 0;
+	bool own_uid;
 
 	workdir(uuid, dir, sizeof(dir));
-	/* a guest with a uid of its own: every process of that uid is it */
 	own_uid = geteuid() == 0 && stat(dir, &st) == 0 && st.st_uid >= (uid_t)cfg.uid_base;
-	if (group)
-		kill(-g->pid, SIGTERM);
-	if (own_uid)
-		kill_uid(st.st_uid, SIGTERM);
-	for (int i = 0; i < 40; i++) {
-		bool left =
-			(group && kill(-g->pid, 0) == 0) || (own_uid && kill_uid(st.st_uid, 0) > 0);
-
-		if (!left)
-			break;
-		if (i == 20) { /* a second: no more asking */
-			if (group)
-				kill(-g->pid, SIGKILL);
-			if (own_uid)
-				kill_uid(st.st_uid, SIGKILL);
-		}
+	signal_guest(pgid, own_uid, own_uid ? st.st_uid : 0, SIGTERM);
+	for (int i = 0; i < 40 && signal_guest(pgid, own_uid, own_uid ? st.st_uid : 0, 0); i++) {
+		if (i == 20) /* a second: no more asking */
+			signal_guest(pgid, own_uid, own_uid ? st.st_uid : 0, SIGKILL);
 		usleep(50000);
 	}
 	if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)

@@ -423,7 +423,7 @@ static int delete_one(struct job *j, const char *name)
 			usleep(50000);
 		}
 	} else if (rsrc_delete(&(struct rsrc_ctx){j->id, j->name, j->project, name, type, 0, res,
-						  j->resources},
+						  j->resources, j->consumer},
 			       json_object_get(res, "properties"), &r) < 0) {
 		resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
 		rsrc_result_clear(&r);
@@ -934,7 +934,8 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 				p[k].type,
 				(uint64_t)json_integer_value(json_object_get(res, "created_seq")),
 				res,
-				j->resources};
+				j->resources,
+				j->consumer};
 
 			st = plans[k] == UPDATE
 				     ? rsrc_update(&c, json_object_get(res, "properties"),

@@ -13,6 +13,14 @@
 #define PFX      "hearth:{drv}:"
 #define KEY_SIZE 256
 #define CHANNEL  "hearth:instance-changed"
+/* Every script that records a holding starts so: its last key is the
+ * stack's lock and its last argument the worker that must hold it, so a
+ * worker that lost its stack to another (too slow, taken for dead)
+ * allocates nothing more ("" for the operator's shared objects). */
+#define FENCE                                                                           \
+	"if ARGV[#ARGV] ~= '' and redis.call('GET', KEYS[#KEYS]) ~= ARGV[#ARGV] then\n" \
+	"  return redis.error_reply('fenced: the stack is another worker\\'s now')\n"   \
+	"end\n"
 
 /* ------------------------------------------------------------ addresses */
 
@@ -69,6 +77,11 @@ static int run(struct herr *e, const char *const *argv)
 static const char *str(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k)) ?: "";
+}
+
+static void lock_key(const char *stack, char *out, size_t size)
+{
+	snprintf(out, size, "hearth:stack:{%s}:lock", stack);
 }
 
 static void field_of(const struct ndb_owner *o, const char *kind, const char *ref, char *out,
@@ -134,14 +147,14 @@ int ndb_find(const char *project, const char *kind, const char *name_or_id, char
 }
 
 /* Writes an object, its name and (unless field is "") its ledger entry. */
-static int put(const char *stack, const char *field, json_t *obj, struct herr *e)
+static int put(const char *stack, const char *fence, const char *field, json_t *obj, struct herr *e)
 {
 	static const char lua[] =
-		"redis.call('SET', KEYS[1], ARGV[1])\n"
-		"if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end\n"
-		"if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end\n"
-		"return 1\n";
-	char ok[KEY_SIZE], nk[KEY_SIZE], hk[KEY_SIZE];
+		FENCE "redis.call('SET', KEYS[1], ARGV[1])\n"
+		      "if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end\n"
+		      "if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end\n"
+		      "return 1\n";
+	char ok[KEY_SIZE], nk[KEY_SIZE], hk[KEY_SIZE], lk[KEY_SIZE];
 	char *doc = json_dumps(obj, JSON_COMPACT), *val;
 	int rc;
 
@@ -156,9 +169,10 @@ static int put(const char *stack, const char *field, json_t *obj, struct herr *e
 		val = json_dumps(v, JSON_COMPACT);
 		json_decref(v);
 	}
-	rc = run(e, (const char *const[]){"EVAL", lua, "3", ok, nk, hk, doc,
+	lock_key(stack, lk, sizeof(lk));
+	rc = run(e, (const char *const[]){"EVAL", lua, "4", ok, nk, hk, lk, doc,
 					  *str(obj, "name") ? str(obj, "name") : "", str(obj, "id"),
-					  field, val ? val : "{}", NULL});
+					  field, val ? val : "{}", fence, NULL});
 	free(val);
 	free(doc);
 	return rc;
@@ -169,12 +183,12 @@ int ndb_put(const struct ndb_owner *o, json_t *obj, struct herr *e)
 	char f[512];
 
 	field_of(o, "obj", str(obj, "id"), f, sizeof(f));
-	return put(o->stack, f, obj, e);
+	return put(o->stack, o->fence ? o->fence : "", f, obj, e);
 }
 
 int ndb_put_shared(json_t *obj, struct herr *e)
 {
-	return put("", "", obj, e);
+	return put("", "", "", obj, e);
 }
 
 int ndb_save(json_t *obj, struct herr *e)
@@ -200,26 +214,26 @@ int ndb_ip_alloc(const struct ndb_owner *o, const char *pool, const char *want,
 	 * wanted address or "", then first, last pairs.  The first address
 	 * HSETNX takes is the answer: no address is ever given twice. */
 	static const char lua[] =
-		"local function text(n)\n"
-		"  return string.format('%d.%d.%d.%d', math.floor(n / 16777216) % 256,\n"
-		"    math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)\n"
-		"end\n"
-		"local function take(a)\n"
-		"  local f = ARGV[1] .. a\n"
-		"  if redis.call('HSETNX', KEYS[1], a, f) == 0 then return nil end\n"
-		"  redis.call('HSET', KEYS[2], f, cjson.encode({key = KEYS[1], ip = a}))\n"
-		"  return a\n"
-		"end\n"
-		"if ARGV[2] ~= '' then return take(ARGV[2]) or {err = 'in use'} end\n"
-		"for i = 3, #ARGV, 2 do\n"
-		"  for n = tonumber(ARGV[i]), tonumber(ARGV[i + 1]) do\n"
-		"    local a = take(text(n))\n"
-		"    if a then return a end\n"
-		"  end\n"
-		"end\n"
-		"return {err = 'exhausted'}\n";
-	char pk[KEY_SIZE], hk[KEY_SIZE], prefix[512], nums[64][12];
-	const char *argv[8 + 64];
+		FENCE "local function text(n)\n"
+		      "  return string.format('%d.%d.%d.%d', math.floor(n / 16777216) % 256,\n"
+		      "    math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)\n"
+		      "end\n"
+		      "local function take(a)\n"
+		      "  local f = ARGV[1] .. a\n"
+		      "  if redis.call('HSETNX', KEYS[1], a, f) == 0 then return nil end\n"
+		      "  redis.call('HSET', KEYS[2], f, cjson.encode({key = KEYS[1], ip = a}))\n"
+		      "  return a\n"
+		      "end\n"
+		      "if ARGV[2] ~= '' then return take(ARGV[2]) or {err = 'in use'} end\n"
+		      "for i = 3, #ARGV - 1, 2 do\n"
+		      "  for n = tonumber(ARGV[i]), tonumber(ARGV[i + 1]) do\n"
+		      "    local a = take(text(n))\n"
+		      "    if a then return a end\n"
+		      "  end\n"
+		      "end\n"
+		      "return {err = 'exhausted'}\n";
+	char pk[KEY_SIZE], hk[KEY_SIZE], lk[KEY_SIZE], prefix[512], nums[64][12];
+	const char *argv[10 + 64];
 	int argc = 0;
 	struct store_reply *r;
 
@@ -231,17 +245,21 @@ int ndb_ip_alloc(const struct ndb_owner *o, const char *pool, const char *want,
 	strncat(prefix, "/", sizeof(prefix) - strlen(prefix) - 1);
 	argv[argc++] = "EVAL";
 	argv[argc++] = lua;
-	argv[argc++] = "2";
+	argv[argc++] = "3";
 	argv[argc++] = pk;
 	argv[argc++] = hk;
+	lock_key(o->stack, lk, sizeof(lk));
+	argv[argc++] = lk;
 	argv[argc++] = prefix;
 	argv[argc++] = want ? want : "";
 	for (size_t i = 0; i < 2 * nranges; i++) {
 		snprintf(nums[i], sizeof(nums[i]), "%u", ranges[i]);
 		argv[argc++] = nums[i];
 	}
+	argv[argc++] = o->fence ? o->fence : "";
 	if (!(r = store_cmd(argc, argv, NULL, e))) {
-		if (e->code == HERR_INVALID) { /* the script's answer */
+		if (e->code == HERR_INVALID &&
+		    !strstr(e->msg, "fenced")) { /* the script's answer */
 			snprintf(why, size, "%s",
 				 strstr(e->msg, "in use") ? "in use" : "exhausted");
 			herr_clear(e);
@@ -256,13 +274,14 @@ int ndb_ip_alloc(const struct ndb_owner *o, const char *pool, const char *want,
 
 int ndb_mac_alloc(const struct ndb_owner *o, const char *want, char out[18], struct herr *e)
 {
-	static const char lua[] =
+	static const char lua[] = FENCE
 		"if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end\n"
 		"redis.call('HSET', KEYS[2], ARGV[2], cjson.encode({key = KEYS[1], ip = ARGV[1]}))\n"
 		"return 1\n";
-	char hk[KEY_SIZE], f[512];
+	char hk[KEY_SIZE], lk[KEY_SIZE], f[512];
 
 	snprintf(hk, sizeof(hk), PFX "held:%s", o->stack);
+	lock_key(o->stack, lk, sizeof(lk));
 	for (int tries = 0; tries < 8; tries++) {
 		struct store_reply *r;
 		long long got;
@@ -276,7 +295,8 @@ int ndb_mac_alloc(const struct ndb_owner *o, const char *want, char out[18], str
 			snprintf(out, 18, "fa:16:3e:%02x:%02x:%02x", b[0], b[1], b[2]);
 		}
 		field_of(o, "mac", out, f, sizeof(f));
-		if (!(r = store_cmdv(e, "EVAL", lua, "2", PFX "macs", hk, out, f, NULL)))
+		if (!(r = store_cmdv(e, "EVAL", lua, "3", PFX "macs", hk, lk, out, f,
+				     o->fence ? o->fence : "", NULL)))
 			return -1;
 		got = store_reply_int(r);
 		store_reply_free(&r);
@@ -290,18 +310,20 @@ int ndb_mac_alloc(const struct ndb_owner *o, const char *want, char out[18], str
 
 int ndb_set_add(const struct ndb_owner *o, const char *set, const char *member, struct herr *e)
 {
-	static const char lua[] =
+	static const char lua[] = FENCE
 		"redis.call('SADD', KEYS[1], ARGV[1])\n"
 		"redis.call('HSET', KEYS[2], ARGV[2], cjson.encode({key = KEYS[1], ip = ARGV[1]}))\n"
 		"return 1\n";
-	char sk[KEY_SIZE], hk[KEY_SIZE], f[600];
+	char sk[KEY_SIZE], hk[KEY_SIZE], lk[KEY_SIZE], f[600];
 
 	snprintf(sk, sizeof(sk), PFX "%s", set);
+	lock_key(o->stack, lk, sizeof(lk));
 	snprintf(hk, sizeof(hk), PFX "held:%s", o->stack);
 	field_of(o, "member", set, f, sizeof(f));
 	strncat(f, "/", sizeof(f) - strlen(f) - 1);
 	strncat(f, member, sizeof(f) - strlen(f) - 1);
-	return run(e, (const char *const[]){"EVAL", lua, "2", sk, hk, member, f, NULL});
+	return run(e, (const char *const[]){"EVAL", lua, "3", sk, hk, lk, member, f,
+					    o->fence ? o->fence : "", NULL});
 }
 
 json_t *ndb_set_members(const char *set, struct herr *e)
@@ -324,23 +346,27 @@ json_t *ndb_set_members(const char *set, struct herr *e)
 int ndb_hold_guest(const struct ndb_owner *o, const char *uuid, int pid, unsigned long long start,
 		   struct herr *e)
 {
-	char hk[KEY_SIZE], f[512], v[256];
+	static const char lua[] = FENCE "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+					"return 1\n";
+	char hk[KEY_SIZE], lk[KEY_SIZE], f[512], v[256];
 
 	snprintf(hk, sizeof(hk), PFX "held:%s", o->stack);
+	lock_key(o->stack, lk, sizeof(lk));
 	field_of(o, "guest", uuid, f, sizeof(f));
 	snprintf(v, sizeof(v), "{\"pid\":%d,\"start\":%llu}", pid, start);
-	return run(e, (const char *const[]){"HSET", hk, f, v, NULL});
+	return run(e, (const char *const[]){"EVAL", lua, "2", hk, lk, f, v,
+					    o->fence ? o->fence : "", NULL});
 }
 
 int ndb_instance_put(const struct ndb_owner *o, json_t *doc, struct herr *e)
 {
-	static const char lua[] = "local old = redis.call('GET', KEYS[1])\n"
-				  "redis.call('SET', KEYS[1], ARGV[1])\n"
-				  "if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) end\n"
-				  "redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])\n"
-				  "redis.call('PUBLISH', '" CHANNEL "', ARGV[3])\n"
-				  "return 1\n";
-	char ik[KEY_SIZE], ak[KEY_SIZE], hk[KEY_SIZE], f[512], v[600];
+	static const char lua[] =
+		FENCE "redis.call('SET', KEYS[1], ARGV[1])\n"
+		      "if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) end\n"
+		      "redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])\n"
+		      "redis.call('PUBLISH', '" CHANNEL "', ARGV[3])\n"
+		      "return 1\n";
+	char ik[KEY_SIZE], ak[KEY_SIZE], hk[KEY_SIZE], lk[KEY_SIZE], f[512], v[600];
 	char *text = json_dumps(doc, JSON_COMPACT);
 	const char *uuid = str(doc, "uuid"), *addr = str(doc, "address");
 	int rc;
@@ -352,8 +378,9 @@ int ndb_instance_put(const struct ndb_owner *o, json_t *doc, struct herr *e)
 	snprintf(hk, sizeof(hk), PFX "held:%s", o->stack);
 	field_of(o, "instance", uuid, f, sizeof(f));
 	snprintf(v, sizeof(v), "{\"key\":\"%s\",\"addr\":\"%s\"}", ik, *addr ? ak : "");
-	rc = run(e,
-		 (const char *const[]){"EVAL", lua, "3", ik, ak, hk, text, addr, uuid, f, v, NULL});
+	lock_key(o->stack, lk, sizeof(lk));
+	rc = run(e, (const char *const[]){"EVAL", lua, "4", ik, ak, hk, lk, text, addr, uuid, f, v,
+					  o->fence ? o->fence : "", NULL});
 	free(text);
 	return rc;
 }

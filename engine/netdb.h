@@ -32,6 +32,7 @@ struct ndb_owner {
 	const char *stack;
 	const char *resource;
 	uint64_t seq;
+	const char *fence; /* the worker that must hold the stack's lock */
 };
 
 /* An IPv4 network. */

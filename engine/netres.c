@@ -58,6 +58,15 @@ bool netres_in_place(const char *type, const char *prop)
 	return true;
 }
 
+/* v (a new reference), or else fallback (new; freed when v is there). */
+static json_t *or_new(json_t *v, json_t *fallback)
+{
+	if (!v || json_is_null(v))
+		return fallback;
+	json_decref(fallback);
+	return json_deep_copy(v);
+}
+
 static const char *str(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k)) ?: "";
@@ -96,7 +105,7 @@ static int redis_fail(const struct rsrc_ctx *c, struct rsrc_result *r, const str
 
 static struct ndb_owner owner(const struct rsrc_ctx *c)
 {
-	return (struct ndb_owner){c->stack_id, c->name, c->seq};
+	return (struct ndb_owner){c->stack_id, c->name, c->seq, c->fence};
 }
 
 /* A new object of kind for c, named by prop or else Heat's physical name. */
@@ -351,10 +360,10 @@ static int subnet_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 	json_object_set_new(sub, "ip_version", json_integer(4));
 	json_object_set_new(sub, "gateway_ip", gw ? json_string(gwt) : json_null());
 	json_object_set_new(sub, "allocation_pools", pools);
-	json_object_set(sub, "dns_nameservers",
-			json_object_get(props, "dns_nameservers") ?: json_array());
+	json_object_set_new(sub, "dns_nameservers",
+			    or_new(json_object_get(props, "dns_nameservers"), json_array()));
 	json_object_set_new(sub, "host_routes",
-			    json_deep_copy(json_object_get(props, "host_routes") ?: json_array()));
+			    or_new(json_object_get(props, "host_routes"), json_array()));
 	json_object_set_new(sub, "enable_dhcp",
 			    json_boolean(!json_is_false(json_object_get(props, "enable_dhcp"))));
 	snprintf(set, sizeof(set), "subnets:%s", str(net, "id"));
@@ -1006,7 +1015,8 @@ static int volume_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 	json_object_set_new(v, "attachments", json_array());
 	json_object_set_new(v, "created_at", json_string(now));
 	json_object_set_new(v, "bootable", json_boolean(pstr(props, "image", "imageRef") != NULL));
-	json_object_set(v, "metadata", json_object_get(props, "metadata") ?: json_object());
+	json_object_set_new(v, "metadata",
+			    or_new(json_object_get(props, "metadata"), json_object()));
 	json_object_set_new(v, "description", json_string(pstr(props, "description", NULL) ?: ""));
 	if (ndb_put(&o, v, &e) < 0) {
 		json_decref(v);

@@ -35,8 +35,9 @@ struct rsrc_ctx {
 	const char *stack_id, *stack_name, *project;
 	const char *name, *type;
 	uint64_t seq;
-	json_t *stored;   /* the resource as stored (update, delete), or NULL */
-	json_t *siblings; /* the stack's resources as stored (name -> resource) */
+	json_t *stored;    /* the resource as stored (update, delete), or NULL */
+	json_t *siblings;  /* the stack's resources as stored (name -> resource) */
+	const char *fence; /* the worker holding the stack's lock (netdb.h) */
 };
 
 /* 0 on success, -1 with r->reason. */

@@ -16,6 +16,15 @@
 json_t *netres_port_make(const struct rsrc_ctx *c, struct rsrc_result *r, const char *network,
 			 json_t *fixed, const char *mac, json_t *sgs, const char *name);
 
+/* v (a new reference), or else fallback (new; freed when v is there). */
+static json_t *or_new(json_t *v, json_t *fallback)
+{
+	if (!v || json_is_null(v))
+		return fallback;
+	json_decref(fallback);
+	return json_deep_copy(v);
+}
+
 static const char *str(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k)) ?: "";
@@ -136,11 +145,11 @@ static json_t *render(json_t *srv, struct herr *e)
 			json_decref(n);
 		}
 		json_array_append_new(
-			ports, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:O}", "id", str(p, "id"), "mac",
+			ports, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", str(p, "id"), "mac",
 					 str(p, "mac_address"), "network_id", str(p, "network_id"),
 					 "device", dev, "vif_type", "tap", "fixed_ips", ips,
 					 "floating_ips",
-					 json_object_get(p, "floating_ips") ?: json_array()));
+					 or_new(json_object_get(p, "floating_ips"), json_array())));
 		json_decref(p);
 	}
 	json_object_set_new(doc, "ports", ports);
@@ -369,7 +378,7 @@ static json_t *group_names(const struct rsrc_ctx *c, json_t *props)
 int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 {
 	const struct compute_cfg *cc = compute_cfg();
-	struct ndb_owner o = {c->stack_id, c->name, c->seq};
+	struct ndb_owner o = {c->stack_id, c->name, c->seq, c->fence};
 	struct herr e = HERR_INIT;
 	char uuid[SDB_ID_SIZE], addr[16], why[64], now[21], resv[12];
 	json_t *srv = NULL, *doc = NULL, *ports = json_array(), *own = json_array(),
@@ -432,23 +441,24 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 		resv[10] = '\0';
 	}
 	sdb_now(now);
-	srv = json_pack(
-		"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:O,s:s,s:o,s:s,s:s,s:O,s:O,"
-		"s:o,s:o,s:I,s:I,s:i,s:s,s:s,s:[]}",
-		"id", uuid, "kind", "server", "name",
-		json_string_value(json_object_get(props, "name")) ?: r->physical_id, "hostname", "",
-		"project", c->project, "stack", c->stack_id, "resource", c->name,
-		"availability_zone",
-		json_string_value(json_object_get(props, "availability_zone")) ?: "nova", "image",
-		str(props, "image"), "flavor", str(props, "flavor"), "key_name",
-		key ? json_string(key) : json_null(), "public_key", pub, "address", addr,
-		"user_data", user_data(props), "user_data_format",
-		json_string_value(json_object_get(props, "user_data_format")) ?: "HEAT_CFNTOOLS",
-		"reservation_id", resv, "meta", json_object_get(props, "metadata") ?: json_object(),
-		"tags", json_object_get(props, "tags") ?: json_null(), "security_groups",
-		group_names(c, props), "ports", ports, "ec2_id", (json_int_t)ec2, "image_ec2_id",
-		(json_int_t)img, "launch_index", 0, "root_device", "/dev/vda", "created_at", now,
-		"volumes");
+	srv = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:O,s:s,s:o,s:s,s:s,s:o,s:O,"
+			"s:o,s:o,s:I,s:I,s:i,s:s,s:s,s:[]}",
+			"id", uuid, "kind", "server", "name",
+			json_string_value(json_object_get(props, "name")) ?: r->physical_id,
+			"hostname", "", "project", c->project, "stack", c->stack_id, "resource",
+			c->name, "availability_zone",
+			json_string_value(json_object_get(props, "availability_zone")) ?: "nova",
+			"image", str(props, "image"), "flavor", str(props, "flavor"), "key_name",
+			key ? json_string(key) : json_null(), "public_key", pub, "address", addr,
+			"user_data", user_data(props), "user_data_format",
+			json_string_value(json_object_get(props, "user_data_format"))
+				?: "HEAT_CFNTOOLS",
+			"reservation_id", resv, "meta",
+			or_new(json_object_get(props, "metadata"), json_object()), "tags",
+			json_object_get(props, "tags") ?: json_null(), "security_groups",
+			group_names(c, props), "ports", ports, "ec2_id", (json_int_t)ec2,
+			"image_ec2_id", (json_int_t)img, "launch_index", 0, "root_device",
+			"/dev/vda", "created_at", now, "volumes");
 	ports = NULL;
 	{ /* a hostname from the name, as Nova sanitises it */
 		char host[64];
@@ -509,8 +519,10 @@ int server_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props
 		return fail(c, r, "NotFound", "Instance %s could not be found.", uuid);
 	if (json_is_string(v = json_object_get(new_props, "name")))
 		json_object_set(srv, "name", v);
-	json_object_set(srv, "meta", json_object_get(new_props, "metadata") ?: json_object());
-	json_object_set(srv, "flavor", json_object_get(new_props, "flavor") ?: json_string(""));
+	json_object_set_new(srv, "meta",
+			    or_new(json_object_get(new_props, "metadata"), json_object()));
+	json_object_set_new(srv, "flavor",
+			    or_new(json_object_get(new_props, "flavor"), json_string("")));
 	json_object_set(srv, "tags", json_object_get(new_props, "tags") ?: json_null());
 	if (ndb_save(srv, &e) < 0 || !(doc = render(srv, &e))) {
 		json_decref(srv);

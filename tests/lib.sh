@@ -14,15 +14,27 @@ WRAP=${HEARTH_TEST_WRAP:-}
 SLOW=${HEARTH_TEST_SLOW:-1}
 [ -n "$WRAP" ] && [ "$SLOW" = 1 ] && SLOW=10
 T=$(mktemp -d /tmp/hearth-test.XXXXXX)
+chmod 711 "$T" # local guests (other users) pass through to their work directories
 export TMPDIR=$T
 _n=0
 _failed=0
 _pids=()
+# Local guests of this test: its own loopback addresses and user ids, so
+# that tests running side by side never share (or stop) each other's.
+GUEST_POOL=127.$((20 + $$ % 200)).$(($$ / 200 % 250)).0/24
+GUEST_UID=$((1000000 + $$ % 100000 * 300))
+
+# The processes of this test's guests (user ids GUEST_UID..+255).
+guest_pids() {
+	ps -eo pid=,uid= | awk -v lo="$GUEST_UID" -v hi=$((GUEST_UID + 256)) '$2 >= lo && $2 < hi {print $1}'
+}
 
 cleanup() {
 	local p
 	for p in "${_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
+	# guests outlive a killed hearthd by design: not a test's
+	for p in $(guest_pids); do kill -KILL "$p" 2>/dev/null; done
 	# A test that failed keeps its directory for a look.
 	if [ "$_failed" -eq 0 ]; then rm -rf "$T"; else echo "# left $T for inspection"; fi
 }
@@ -79,6 +91,8 @@ start_hearthd() {
 	$WRAP "$B/hearthd" --state-dir "$HD_STATE" \
 		--set api.listen=127.0.0.1:0 --set metadata.listen=127.0.0.1:0 \
 		--set signal.listen=127.0.0.1:0 --set engine.listen=127.0.0.1:0 \
+		--set compute.address_pool="$GUEST_POOL" --set compute.uid_base="$GUEST_UID" \
+		--set compute.boot_command="$B/hearth-agent boot" \
 		"$@" >"$HD_LOG" 2>&1 &
 	HD_PID=$!
 	_pids+=("$HD_PID")
