@@ -11,6 +11,13 @@
  * queued on the first call, which would silently turn keep-alive off. */
 #include "common/http.h"
 
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -318,6 +325,55 @@ const char *http_body(const struct http_req *r, size_t *len)
 {
 	*len = r->body_len;
 	return r->body ? r->body : "";
+}
+
+long http_peer_uid(struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct sockaddr_in peer, self;
+	socklen_t pl = sizeof(peer), sl = sizeof(self);
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} q;
+	char buf[1024];
+	long uid = -1;
+	ssize_t n;
+	int nl;
+
+	if (!ci || getpeername(ci->connect_fd, (struct sockaddr *)&peer, &pl) < 0 ||
+	    getsockname(ci->connect_fd, (struct sockaddr *)&self, &sl) < 0 ||
+	    peer.sin_family != AF_INET || self.sin_family != AF_INET)
+		return -1;
+	/* the peer's socket is the one from its address to ours */
+	memset(&q, 0, sizeof(q));
+	q.nlh.nlmsg_len = sizeof(q);
+	q.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.nlh.nlmsg_flags = NLM_F_REQUEST;
+	q.req.sdiag_family = AF_INET;
+	q.req.sdiag_protocol = IPPROTO_TCP;
+	q.req.idiag_states = ~0u;
+	q.req.id.idiag_sport = peer.sin_port;
+	q.req.id.idiag_dport = self.sin_port;
+	q.req.id.idiag_src[0] = peer.sin_addr.s_addr;
+	q.req.id.idiag_dst[0] = self.sin_addr.s_addr;
+	q.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	q.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if ((nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) < 0)
+		return -1;
+	if (send(nl, &q, sizeof(q), 0) == (ssize_t)sizeof(q) &&
+	    (n = recv(nl, buf, sizeof(buf), 0)) > 0) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
+
+		if (NLMSG_OK(h, (size_t)n) && h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			uid = (long)m->idiag_uid;
+		}
+	}
+	close(nl);
+	return uid;
 }
 
 const char *http_peer(struct http_req *r)

@@ -69,6 +69,9 @@ const char *http_param(const struct http_req *req, const char *name);
 const char *http_body(const struct http_req *req, size_t *len);
 /* The peer's address as text (no port). */
 const char *http_peer(struct http_req *req);
+/* For a peer on this host (IPv4 TCP): the user id that owns its socket,
+ * from the kernel (sock_diag); -1 when it cannot be told. */
+long http_peer_uid(struct http_req *req);
 
 /* Copies data into the response. */
 int http_reply(struct http_req *req, int status, const char *content_type, const void *data,

@@ -48,6 +48,9 @@ int compute_configure(const struct compute_cfg *c, struct herr *e)
 				   metadata_url};
 	if (mkdir(guest_dir, 0711) < 0 && errno != EEXIST)
 		return fail(e, HERR_SYSTEM, "cannot create %s: %s", guest_dir, strerror(errno));
+	if (geteuid() == 0 && chmod(guest_dir, 0711) < 0) /* whatever the umask made it */
+		return fail(e, HERR_SYSTEM, "cannot open %s to guests: %s", guest_dir,
+			    strerror(errno));
 	/* guests run as other users: every directory above theirs must let
 	 * them pass, or they cannot reach their own */
 	if (geteuid() == 0) {
@@ -55,8 +58,7 @@ int compute_configure(const struct compute_cfg *c, struct herr *e)
 		struct stat st;
 
 		snprintf(up, sizeof(up), "%s", guest_dir);
-		for (char *slash; (slash = strrchr(up, '/')) && slash != up;) {
-			*slash = '\0';
+		for (char *slash; (slash = strrchr(up, '/')) && slash != up; *slash = '\0') {
 			if (stat(up, &st) == 0 && !(st.st_mode & S_IXOTH))
 				return fail(e, HERR_INVALID,
 					    "local guests cannot reach %s: %s is not searchable by "

@@ -25,6 +25,7 @@
 #include "engine/netres.h"
 #include "engine/rsrc.h"
 #include "engine/wait.h"
+#include "signal/vault.h"
 #include "engine/schema.h"
 #include "engine/stack.h"
 #include "engine/stackdb.h"
@@ -780,8 +781,41 @@ static json_t *nested_attributes(struct job *j, const char *type, const char *ch
 
 /* Heat's per-resource decision (hot-spec §6.1) between what is stored
  * and the new definition; *why gets an immutable property's failure. */
+static enum plan decide_masked(json_t *res, const char *type, json_t *props, json_t *md, char *why,
+			       size_t size, const char *name);
+
+/* Signal tokens the stack's handles hand out: kept out of what is stored
+ * (a server's user_data holds its handle's curl_cli), so compared masked. */
+static json_t *signal_tokens(json_t *resources, const char *id)
+{
+	json_t *out = json_array(), *res;
+	const char *name;
+
+	json_object_foreach (resources, name, res)
+		if (wait_is_handle(str(res, "resource_type")) &&
+		    json_integer_value(json_object_get(res, "live_seq"))) {
+			char t[VAULT_TOKEN_SIZE];
+
+			vault_token(id, name,
+				    (uint64_t)json_integer_value(json_object_get(res, "live_seq")),
+				    t);
+			json_array_append_new(out, json_string(t));
+		}
+	return out;
+}
+
 static enum plan decide(json_t *res, const char *type, json_t *props, json_t *md, char *why,
-			size_t size, const char *name)
+			size_t size, const char *name, json_t *tokens)
+{
+	json_t *masked = json_array_size(tokens) ? stack_mask(props, tokens) : json_incref(props);
+	enum plan plan = decide_masked(res, type, masked, md, why, size, name);
+
+	json_decref(masked);
+	return plan;
+}
+
+static enum plan decide_masked(json_t *res, const char *type, json_t *props, json_t *md, char *why,
+			       size_t size, const char *name)
 {
 	const struct rtype *t = rtype_find(type);
 	json_t *old = json_object_get(res, "properties"), *v;
@@ -817,6 +851,9 @@ static enum plan decide(json_t *res, const char *type, json_t *props, json_t *md
 					name, k, name, type);
 				return REFUSE;
 			case RTYPE_UPD_UPDATE:
+				/* the driver replaces what would need new
+				 * allocations (a server's networks, a port's IPs) */
+				replace |= !rsrc_in_place(type, k);
 				break;
 			default:
 				replace = true;
@@ -835,6 +872,7 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 {
 	size_t n = json_array_size(batch), np = 0, i;
 	bool signals = false; /* a wait condition waits: signals wake the loop */
+	json_t *tokens = signal_tokens(j->resources, j->id);
 	char wake_id[64] = "0-0";
 	struct pending *p = calloc(n + 1, sizeof(*p));
 	enum plan *plans = calloc(n + 1, sizeof(*plans));
@@ -858,7 +896,8 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 
 		if (!updating) {
 			plan = sound(res) ? KEEP : CREATE; /* complete before a takeover: kept */
-		} else if ((plan = decide(res, type, props, md, why, size, name)) == REFUSE) {
+		} else if ((plan = decide(res, type, props, md, why, size, name, tokens)) ==
+			   REFUSE) {
 			char reason[1024];
 
 			snprintf(reason, sizeof(reason), "%s", why);
@@ -1036,7 +1075,10 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			}
 			res = json_object_get(j->resources, p[k].name);
 			json_object_set_new(res, "properties",
-					    p[k].props ? json_incref(p[k].props) : json_object());
+					    !p[k].props ? json_object()
+					    : json_array_size(tokens)
+						    ? stack_mask(p[k].props, tokens)
+						    : json_incref(p[k].props));
 			json_object_set_new(res, "metadata",
 					    p[k].md ? json_incref(p[k].md) : json_object());
 			json_object_set_new(res, "resource_type", json_string(p[k].type));
@@ -1119,6 +1161,7 @@ out:
 		rc = -1;
 	json_decref(j->buf);
 	j->buf = NULL;
+	json_decref(tokens);
 	free(p);
 	free(plans);
 	return rc;
@@ -1503,10 +1546,12 @@ static bool lock_stack(struct job *j)
 json_t *lc_plan(json_t *rec, json_t *resources, json_t *request, char **errors)
 {
 	struct job j = {.e = HERR_INIT, .rec = rec, .resources = resources};
-	json_t *def, *out, *x, *res;
+	json_t *def, *out, *x, *res, *tokens;
 	const char *name;
 
 	snprintf(j.id, sizeof(j.id), "%s", str(rec, "id"));
+	j.name = str(rec, "stack_name");
+	j.project = str(rec, "project");
 	j.attrs = json_object();
 	j.refs = json_object();
 	collect_created(&j);
@@ -1517,6 +1562,7 @@ json_t *lc_plan(json_t *rec, json_t *resources, json_t *request, char **errors)
 	json_decref(j.refs);
 	if (!def)
 		return NULL;
+	tokens = signal_tokens(resources, j.id);
 	out = json_pack("{s:[],s:[],s:[],s:[],s:[]}", "added", "deleted", "replaced", "updated",
 			"unchanged");
 	json_object_foreach (json_object_get(def, "types"), name, x) {
@@ -1528,7 +1574,7 @@ json_t *lc_plan(json_t *rec, json_t *resources, json_t *request, char **errors)
 		switch (decide(res, json_string_value(x),
 			       json_object_get(json_object_get(def, "resources"), name),
 			       json_object_get(json_object_get(def, "metadata"), name), why,
-			       sizeof(why), name)) {
+			       sizeof(why), name, tokens)) {
 		case KEEP:
 			bucket = "unchanged";
 			break;
@@ -1555,6 +1601,7 @@ json_t *lc_plan(json_t *rec, json_t *resources, json_t *request, char **errors)
 							"resource_type",
 							str(res, "resource_type")));
 	json_decref(def);
+	json_decref(tokens);
 	return out;
 }
 

@@ -213,25 +213,25 @@ int ndb_ip_alloc(const struct ndb_owner *o, const char *pool, const char *want,
 	/* KEYS: the pool's hash, the ledger.  ARGV: the field prefix, the
 	 * wanted address or "", then first, last pairs.  The first address
 	 * HSETNX takes is the answer: no address is ever given twice. */
-	static const char lua[] =
-		FENCE "local function text(n)\n"
-		      "  return string.format('%d.%d.%d.%d', math.floor(n / 16777216) % 256,\n"
-		      "    math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)\n"
-		      "end\n"
-		      "local function take(a)\n"
-		      "  local f = ARGV[1] .. a\n"
-		      "  if redis.call('HSETNX', KEYS[1], a, f) == 0 then return nil end\n"
-		      "  redis.call('HSET', KEYS[2], f, cjson.encode({key = KEYS[1], ip = a}))\n"
-		      "  return a\n"
-		      "end\n"
-		      "if ARGV[2] ~= '' then return take(ARGV[2]) or {err = 'in use'} end\n"
-		      "for i = 3, #ARGV - 1, 2 do\n"
-		      "  for n = tonumber(ARGV[i]), tonumber(ARGV[i + 1]) do\n"
-		      "    local a = take(text(n))\n"
-		      "    if a then return a end\n"
-		      "  end\n"
-		      "end\n"
-		      "return {err = 'exhausted'}\n";
+	static const char lua[] = FENCE
+		"local function text(n)\n"
+		"  return string.format('%d.%d.%d.%d', math.floor(n / 16777216) % 256,\n"
+		"    math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)\n"
+		"end\n"
+		"local function take(a)\n"
+		"  local f = ARGV[1] .. a\n"
+		"  if redis.call('HSETNX', KEYS[1], a, f) == 0 then return nil end\n"
+		"  redis.call('HSET', KEYS[2], f, cjson.encode({key = KEYS[1], ip = a}))\n"
+		"  return a\n"
+		"end\n"
+		"if ARGV[2] ~= '' then return take(ARGV[2]) or {err = 'hearth-ipam: in use'} end\n"
+		"for i = 3, #ARGV - 1, 2 do\n"
+		"  for n = tonumber(ARGV[i]), tonumber(ARGV[i + 1]) do\n"
+		"    local a = take(text(n))\n"
+		"    if a then return a end\n"
+		"  end\n"
+		"end\n"
+		"return {err = 'hearth-ipam: exhausted'}\n";
 	char pk[KEY_SIZE], hk[KEY_SIZE], lk[KEY_SIZE], prefix[512], nums[64][12];
 	const char *argv[10 + 64];
 	int argc = 0;
@@ -258,8 +258,7 @@ int ndb_ip_alloc(const struct ndb_owner *o, const char *pool, const char *want,
 	}
 	argv[argc++] = o->fence ? o->fence : "";
 	if (!(r = store_cmd(argc, argv, NULL, e))) {
-		if (e->code == HERR_INVALID &&
-		    !strstr(e->msg, "fenced")) { /* the script's answer */
+		if (e->code == HERR_INVALID && strstr(e->msg, "hearth-ipam: ")) { /* its answer */
 			snprintf(why, size, "%s",
 				 strstr(e->msg, "in use") ? "in use" : "exhausted");
 			herr_clear(e);

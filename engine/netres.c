@@ -1041,14 +1041,22 @@ static int attach(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *props
 {
 	struct herr e = HERR_INIT;
 	json_t *vol = lookup(c, r, "volume", pstr(props, "volume_id", NULL), "volume");
-	const char *server = pstr(props, "instance_uuid", NULL);
+	json_t *srv = NULL;
+	const char *server;
 	char dev[64];
 	int rc;
 
 	if (!vol)
 		return on ? -1 : (r->reason[0] = '\0', 0);
+	/* a server of this project (or none: gone already, at a delete) */
+	if (!(srv = lookup(c, r, "server", pstr(props, "instance_uuid", NULL), "server"))) {
+		json_decref(vol);
+		return on ? -1 : (r->reason[0] = '\0', 0);
+	}
+	server = str(srv, "id");
 	if (on && json_array_size(json_object_get(vol, "attachments"))) {
 		json_decref(vol);
+		json_decref(srv);
 		return fail(
 			c, r, "BadRequest",
 			"Invalid volume: Volume %s status must be available, but current status is: in-use.",
@@ -1058,9 +1066,12 @@ static int attach(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *props
 		rc = server_attach(server, str(vol, "id"), pstr(props, "mountpoint", NULL), dev,
 				   sizeof(dev), r->reason, sizeof(r->reason), &e);
 		if (rc != 0) {
+			char why[400];
+
+			snprintf(why, sizeof(why), "%.390s", r->reason);
 			json_decref(vol);
-			return rc < 0 ? redis_fail(c, r, &e)
-				      : fail(c, r, "BadRequest", "%s", r->reason);
+			json_decref(srv);
+			return rc < 0 ? redis_fail(c, r, &e) : fail(c, r, "BadRequest", "%s", why);
 		}
 		json_object_set_new(vol, "attachments",
 				    json_pack("[{s:s,s:s,s:s}]", "server_id", server, "device", dev,
@@ -1069,6 +1080,7 @@ static int attach(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *props
 	} else {
 		if (server_detach(server, str(vol, "id"), &e) < 0) {
 			json_decref(vol);
+			json_decref(srv);
 			return redis_fail(c, r, &e);
 		}
 		json_object_set_new(vol, "attachments", json_array());
@@ -1076,6 +1088,7 @@ static int attach(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *props
 	}
 	if (ndb_save(vol, &e) < 0) {
 		json_decref(vol);
+		json_decref(srv);
 		return redis_fail(c, r, &e);
 	}
 	if (on) {
@@ -1084,6 +1097,7 @@ static int attach(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *props
 		r->attributes = json_object();
 	}
 	json_decref(vol);
+	json_decref(srv);
 	return 0;
 }
 
@@ -1197,7 +1211,9 @@ static int keypair_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_r
 	r->attributes =
 		json_pack("{s:s,s:s}", "public_key", pub, "private_key",
 			  json_is_true(json_object_get(props, "save_private_key")) ? priv : "");
-	r->shown = json_pack("{s:s,s:s}", "public_key", pub, "private_key", "");
+	/* stored and shown without it: the create's own outputs are the one
+	 * place it appears */
+	r->stored = json_pack("{s:s,s:s}", "public_key", pub, "private_key", "");
 	sodium_memzero(priv, sizeof(priv));
 	json_decref(kp);
 	return 0;

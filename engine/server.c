@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/store.h"
 #include "engine/compute.h"
@@ -478,6 +479,11 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 		json_object_set_new(srv, "hostname", json_string(n ? host : "server"));
 	}
 	json_object_set(srv, "own_ports", own);
+	ndb_ip_parse(addr, &ip);
+	if (geteuid() == 0) /* the guest's own user: the metadata role checks it */
+		json_object_set_new(
+			srv, "uid",
+			json_integer((json_int_t)(cc->uid_base + (long)(ip - pool.net))));
 	if (ndb_put(&o, srv, &e) < 0 || !(doc = render(srv, &e)) ||
 	    ndb_instance_put(&o, doc, &e) < 0) {
 		fail(c, r, "Error", "%s", e.msg);
@@ -485,7 +491,6 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 	}
 	/* the ledger knows of the guest before it runs (its uid finds it
 	 * if hearthd dies before the pid is written) */
-	ndb_ip_parse(addr, &ip);
 	if (ndb_hold_guest(&o, uuid, 0, 0, &e) < 0 ||
 	    compute_start(uuid, addr, (long)(ip - pool.net), &g, &e) < 0 ||
 	    ndb_hold_guest(&o, uuid, g.pid, g.start, &e) < 0) {

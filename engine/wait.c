@@ -186,7 +186,7 @@ int wait_check(const char *stack_id, const char *cond, const char *handle, long 
 	char k[256], failures[400] = "", oks[400] = "";
 	struct store_reply *rep;
 	json_t *d;
-	long n = 0;
+	long n = 0, successes = 0;
 	bool failed = false;
 
 	signals_key(stack_id, handle, k, sizeof(k));
@@ -203,6 +203,8 @@ int wait_check(const char *stack_id, const char *cond, const char *handle, long 
 
 		if (strcmp(status, "SUCCESS") != 0)
 			failed = true;
+		else
+			successes++;
 		if (strlen(list) + strlen(reason) + 2 < sizeof(oks))
 			snprintf(list + strlen(list), sizeof(oks) - strlen(list), "%s%s",
 				 *list ? ";" : "", reason);
@@ -213,7 +215,7 @@ int wait_check(const char *stack_id, const char *cond, const char *handle, long 
 	store_reply_free(&rep);
 	if (timed_out) { /* Heat looks at the clock first */
 		snprintf(why, size, "WaitConditionTimeout: resources.%s: %ld of %ld received%s%s",
-			 cond, n, count, *oks ? " - " : "", oks);
+			 cond, successes, count, *oks ? " - " : "", oks);
 		json_decref(d);
 		return -1;
 	}

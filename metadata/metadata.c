@@ -237,6 +237,15 @@ static int identify(struct http_req *req, struct cache_ref **ref, char *remote, 
 	*ref = cache_by_addr(remote, &e);
 	if (!*ref)
 		return lookup_failed(req, &e), -1;
+	/* a local guest with a user of its own: any process on this host can
+	 * send from any 127/8 address, so the socket's owner must be the
+	 * guest's user too, or the request names no instance */
+	if (render_view_uid(cache_view(*ref)) >= 0 &&
+	    http_peer_uid(req) != render_view_uid(cache_view(*ref))) {
+		log_warn("metadata", "address %s used by another user than its guest's", remote);
+		cache_release(ref);
+		return fail(req, 404, NULL), -1;
+	}
 	return 0;
 }
 

@@ -236,6 +236,13 @@ const char *render_view_address(const struct render_view *v)
 	return sget(v->doc, "address") ?: "";
 }
 
+long render_view_uid(const struct render_view *v)
+{
+	json_t *u = json_object_get(v->doc, "uid");
+
+	return json_is_integer(u) ? (long)json_integer_value(u) : -1;
+}
+
 bool render_view_has_password(const struct render_view *v)
 {
 	return v->password != NULL;

@@ -40,6 +40,9 @@ void render_view_free(struct render_view **v);
 const char *render_view_uuid(const struct render_view *v);
 const char *render_view_project(const struct render_view *v);
 const char *render_view_address(const struct render_view *v);
+/* The user id the guest's processes run as (the local driver's sandbox),
+ * or -1 when the document names none. */
+long render_view_uid(const struct render_view *v);
 bool render_view_has_password(const struct render_view *v);
 
 struct render_req {

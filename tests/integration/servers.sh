@@ -132,21 +132,31 @@ ok $? "hearth-agent boot fetched the server's user_data and ran it in the guest'
 like "$(cat "$HD_STATE/guests/$SRV/hello.txt" 2>/dev/null)" "^guest $uids says hello" "as the guest's user"
 is "$(stat -c %a "$HD_STATE/guests/$SRV")" 700 "the work directory is the guest's alone"
 
-# what the guest sees of itself through the metadata service
+# what the guest sees of itself through the metadata service (asking as
+# the guest's user: its address alone is not enough)
+ghttp() { # as http, run as the guest's user
+	local __s=$1 __b=$2 out; shift 2
+	out=$(setpriv --reuid="$uids" --regid="$uids" --clear-groups \
+		curl -sS --max-time "$(secs 10)" -w '\n%{http_code}' "$@" 2>&1)
+	printf -v "$__s" '%s' "${out##*$'\n'}"
+	printf -v "$__b" '%s' "${out%$'\n'*}"
+}
 http st md --interface "$ADDR" "$META/openstack/latest/meta_data.json"
+is "$st" 404 "another user sending from the guest's address gets nothing"
+ghttp st md --interface "$ADDR" "$META/openstack/latest/meta_data.json"
 is "$st" 200 "the guest reads its meta_data.json"
 is "$(jget "$md" 'j["uuid"]')" "$SRV" "naming its own instance"
 is "$(jget "$md" 'j["meta"]["role"]')" web "with the server's metadata"
 is "$(jget "$md" 'j["public_keys"]["k1"]')" "$(output n1 pub)" "and the key pair's public key"
-http st nd --interface "$ADDR" "$META/openstack/latest/network_data.json"
+ghttp st nd --interface "$ADDR" "$META/openstack/latest/network_data.json"
 is "$(jget "$nd" 'j["links"][0]["ethernet_mac_address"]')" "$MAC" "network_data.json has the port's MAC"
 is "$(jget "$nd" '[j["networks"][0][k] for k in ("type", "ip_address", "netmask")]')" \
 	'["ipv4", "10.10.10.2", "255.255.255.0"]' "its static address (DHCP off)"
 is "$(jget "$nd" 'j["networks"][0]["routes"][0]["gateway"]')" 10.10.10.1 "the default route by the gateway"
 is "$(jget "$nd" 'j["services"]')" '[{"type": "dns", "address": "10.10.10.250"}]' "the subnet's DNS server"
-http st pub --interface "$ADDR" "$META/latest/meta-data/public-ipv4"
+ghttp st pub --interface "$ADDR" "$META/latest/meta-data/public-ipv4"
 is "$pub" "$FIP" "the EC2 tree's public-ipv4 is the floating IP"
-http st sg --interface "$ADDR" "$META/latest/meta-data/block-device-mapping/ebs0"
+ghttp st sg --interface "$ADDR" "$META/latest/meta-data/block-device-mapping/ebs0"
 is "$sg" /dev/vdb "the attached volume is a block device"
 
 # ------------------------------------------------------------- IPAM errors
