@@ -236,6 +236,10 @@ struct job {
 	json_t *attrs, *refs; /* of the created ones */
 	json_t *buf;          /* transitions not written yet (resource snapshots) */
 	json_t *secrets;      /* hidden parameters' values, kept out of what is shown */
+	/* wait conditions still waiting, carried from batch to batch: a later
+	 * batch may hold the server whose guest signals them */
+	struct pending *carry;
+	size_t ncarry;
 	struct herr e;
 };
 
@@ -569,8 +573,53 @@ struct pending {
 	char child[SDB_ID_SIZE];     /* a nested stack being made, or "" */
 	char old_child[SDB_ID_SIZE]; /* the nested stack it replaces, deleted after */
 	bool replacing;              /* what the driver holds for the old goes after */
+	bool owned;                  /* props, md and these its own (carried) */
+	char *own_name, *own_type;
 	struct rsrc_result r;
 };
+
+/* A pending wait condition made to outlive its batch's definition. */
+static void pending_own(struct pending *d, const struct pending *s)
+{
+	*d = *s;
+	if (s->owned)
+		return;
+	d->name = d->own_name = strdup(s->name);
+	d->type = d->own_type = strdup(s->type);
+	d->props = json_incref(s->props);
+	d->md = json_incref(s->md);
+	d->owned = true;
+}
+
+static void pending_release(struct pending *p)
+{
+	if (p->owned) {
+		free(p->own_name);
+		free(p->own_type);
+		json_decref(p->props);
+		json_decref(p->md);
+	}
+	rsrc_result_clear(&p->r);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Whether a resource of batch requires a carried wait condition. */
+static bool needs_carried(const struct job *j, json_t *def, json_t *batch)
+{
+	json_t *x, *y;
+	size_t i, k;
+
+	json_array_foreach (batch, i, x) {
+		json_t *req =
+			json_object_get(json_object_get(def, "requires"), json_string_value(x));
+
+		json_array_foreach (req, k, y)
+			for (size_t c = 0; c < j->ncarry; c++)
+				if (strcmp(json_string_value(y), j->carry[c].name) == 0)
+					return true;
+	}
+	return false;
+}
 
 /* ---------------------------------------------------------- nested stacks */
 
@@ -868,20 +917,33 @@ static enum plan decide_masked(json_t *res, const char *type, json_t *props, jso
  * together).  0 when all completed, 1 after a failure (reason in why), -1
  * when the job must stop (Redis, shutdown, the lock lost). */
 static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating, char *why,
-		       size_t size)
+		       size_t size, bool may_carry)
 {
 	size_t n = json_array_size(batch), np = 0, i;
 	bool signals = false; /* a wait condition waits: signals wake the loop */
-	json_t *tokens = signal_tokens(j->resources, j->id);
+	json_t *tokens;
 	char wake_id[64] = "0-0";
-	struct pending *p = calloc(n + 1, sizeof(*p));
-	enum plan *plans = calloc(n + 1, sizeof(*plans));
+	struct pending *p;
+	enum plan *plans;
 	json_t *x;
 	int rc = 0;
 
+	/* what this batch needs of the carried wait conditions comes first */
+	if (j->ncarry && n && needs_carried(j, def, batch)) {
+		json_t *none = json_array();
+
+		rc = apply_batch(j, def, none, updating, why, size, false);
+		json_decref(none);
+		if (rc)
+			return rc;
+	}
+	tokens = signal_tokens(j->resources, j->id);
+	p = calloc(n + j->ncarry + 1, sizeof(*p));
+	plans = calloc(n + j->ncarry + 1, sizeof(*plans));
 	if (!p || !plans) {
 		free(p);
 		free(plans);
+		json_decref(tokens);
 		return -1;
 	}
 	j->buf = json_array();
@@ -996,6 +1058,15 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 		p[k].until_ns = clock_now_ns() + p[k].r.wait_ms * 1000000ull;
 		signals |= p[k].r.wait_handle[0] != '\0';
 	}
+	/* the carried wait conditions wait along with this batch */
+	for (size_t c = 0; c < j->ncarry; c++) {
+		plans[np] = CREATE;
+		p[np++] = j->carry[c];
+		signals = true;
+	}
+	free(j->carry);
+	j->carry = NULL;
+	j->ncarry = 0;
 	/* 3. complete them as their waits end */
 	for (size_t done = 0; done < np;) {
 		uint64_t now = clock_now_ns(), next = UINT64_MAX;
@@ -1122,6 +1193,25 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 		}
 		if (done == np)
 			break;
+		if (may_carry) { /* only wait conditions left: on to the next batch */
+			size_t left = 0, waits = 0;
+
+			for (size_t k = 0; k < np; k++)
+				if (p[k].name) {
+					left++;
+					waits += p[k].r.wait_handle[0] != '\0';
+				}
+			if (left == waits && (j->carry = calloc(left, sizeof(*j->carry)))) {
+				for (size_t k = 0; k < np; k++)
+					if (p[k].name) {
+						pending_own(&j->carry[j->ncarry++], &p[k]);
+						if (!p[k].owned) /* its result went along */
+							memset(&p[k].r, 0, sizeof(p[k].r));
+						memset(&p[k], 0, sizeof(p[k]));
+					}
+				break;
+			}
+		}
 		if (atomic_load(&stopping) || !alive(j)) {
 			rc = -1;
 			goto out;
@@ -1156,6 +1246,18 @@ out:
 				resource_state(j, p[k].name, p[k].type, p[k].action, "FAILED",
 					       "aborted", NULL);
 			rsrc_result_clear(&p[k].r);
+		}
+	for (size_t k = 0; k < np; k++) /* carried ones, done or not */
+		if (p[k].owned)
+			pending_release(&p[k]);
+	if (rc != 0) /* what was carried is aborted with the rest */
+		while (j->ncarry) {
+			struct pending *c = &j->carry[--j->ncarry];
+
+			if (rc == 1)
+				resource_state(j, c->name, c->type, c->action, "FAILED", "aborted",
+					       NULL);
+			pending_release(c);
 		}
 	if (flush(j) < 0 && rc == 0)
 		rc = -1;
@@ -1290,8 +1392,18 @@ static int converge(struct job *j, json_t *request, bool updating, char *why, si
 				break;
 			}
 		}
-		rc = apply_batch(j, def, json_array_get(batches, b), updating, why, size);
+		rc = apply_batch(j, def, json_array_get(batches, b), updating, why, size, true);
 	}
+	if (rc == 0 && j->ncarry) { /* the wait conditions still waiting */
+		json_t *none = json_array();
+
+		rc = apply_batch(j, def, none, updating, why, size, false);
+		json_decref(none);
+	}
+	for (; j->ncarry; j->ncarry--) /* a stop (-1) leaves them to the next worker */
+		pending_release(&j->carry[j->ncarry - 1]);
+	free(j->carry);
+	j->carry = NULL;
 	if (rc == 0 && updating) {
 		/* what the new definition lacks goes, in the old order */
 		json_t *keep = json_object(), *old = json_object_get(j->rec, "batches"), *x;

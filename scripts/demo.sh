@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Quick start, command 1: install what is needed, build, and run the main
-# job: hearthd on its embedded Redis, checked healthy on every role, and a
-# first stack created, shown and deleted through the API.
+# job: hearthd on its embedded Redis, checked healthy on every role, a
+# first stack created, shown and deleted through the API, then the demo
+# stack: a server boots as a local guest, runs its user_data, signals its
+# wait condition with curl, and the stack reaches CREATE_COMPLETE.
 #   scripts/demo.sh          run, show, stop cleanly
 #   scripts/demo.sh --keep   keep hearthd running until ^C
 set -euo pipefail
@@ -19,7 +21,8 @@ api=127.0.0.1:$(pick_port) meta=127.0.0.1:$(pick_port) sig=127.0.0.1:$(pick_port
 
 say "starting hearthd (embedded Redis in $state, log in $log)"
 "$dir/hearthd" --state-dir "$state" --set api.listen="$api" --set metadata.listen="$meta" \
-	--set signal.listen="$sig" --set engine.listen="$eng" 2>"$log" &
+	--set signal.listen="$sig" --set engine.listen="$eng" \
+	--set compute.boot_command="$dir/hearth-agent boot" 2>"$log" &
 pid=$!
 stop() {
 	if kill -0 "$pid" 2>/dev/null; then
@@ -52,9 +55,17 @@ say "deleting it:"
 "$dir/hearth" stack delete first --wait | sed 's/^/  /'
 say "metrics (http://$eng/metrics):"
 curl -s "http://$eng/metrics" | grep -E '^hearth_(http_requests_total|redis_up|engine_queue_depth)' | sed 's/^/  /'
-say "the stack that boots a guest and waits for its signal (examples/hello.yaml)"
-say "validates today; creating it needs the server, metadata and signal work (see issues):"
-"$dir/hearth" template validate "$top/examples/hello.yaml" | sed 's/^/  /'
+say "the demo stack (examples/hello.yaml): a server boots, says hello and signals with curl:"
+"$dir/hearth" stack create -t "$top/examples/hello.yaml" --wait hello | sed 's/^/  /'
+say "what the guest signalled back, and its address:"
+"$dir/hearth" output show hello greeting | sed 's/^/  /'
+"$dir/hearth" output show hello server_ip | sed 's/^/  /'
+say "the guest's console:"
+cat "$state"/guests/*/console.log 2>/dev/null | sed 's/^/  /'
+if [ "$keep" != --keep ]; then
+	say "deleting it (the guest stops, its addresses are freed):"
+	"$dir/hearth" stack delete hello --wait | sed 's/^/  /'
+fi
 if [ "$keep" = --keep ]; then
 	say "running until ^C (hearth --url http://$api health)"
 	wait "$pid" || true

@@ -222,6 +222,13 @@ wait_for "$(secs 20)" done_q
 ok $? "and the stack that waited across the crash completes"
 hearth stack delete q --wait >/dev/null 2>&1
 
+# the demo: its wait condition is ready to wait a batch before the server
+# that signals it exists (it waits on while later batches are made)
+hearth stack create -t "$S/examples/hello.yaml" --wait hello >/dev/null 2>&1
+ok $? "examples/hello.yaml reaches CREATE_COMPLETE"
+is "$(output hello greeting)" '{"1": "said hello"}' "with the guest's signal as its output"
+hearth stack delete hello --wait >/dev/null 2>&1
+
 stop_hearthd TERM
 no_tool_reports "$T/a.log" && no_tool_reports "$T/b.log"
 ok $? "no sanitizer reports"
