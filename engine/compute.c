@@ -165,17 +165,21 @@ int compute_start(const char *uuid, const char *addr, long n, struct compute_gue
 	}
 	if (child == 0) { /* only async-signal-safe calls from here */
 		pid_t gc = fork();
+		int msg[2] = {1, (int)gc}; /* {1, pid} or {2, errno}: one write each */
 
 		if (gc != 0) {
-			(void)!write(pfd[1], &gc, sizeof(gc));
+			(void)!write(pfd[1], msg, sizeof(msg));
 			_exit(gc < 0);
 		}
 		setsid(); /* its own session and process group: stopped as one */
 		int null = open("/dev/null", O_RDONLY);
 
-		if (null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		/* fd 3 tells hearthd why, if anything below fails (closed by a
+		 * successful exec) */
+		if (null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+		    (pfd[1] != 3 && dup3(pfd[1], 3, O_CLOEXEC) < 0))
 			_exit(127);
-		close_range(3, ~0u, 0);
+		close_range(4, ~0u, 0);
 		{
 			sigset_t none;
 
@@ -184,22 +188,37 @@ int compute_start(const char *uuid, const char *addr, long n, struct compute_gue
 			for (int s = 1; s < NSIG; s++)
 				signal(s, SIG_DFL);
 		}
-		if (chdir(dir) < 0)
-			_exit(127);
-		if (as_root && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
-			_exit(127);
-		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		execve(argv[0], argv, envp);
+		if (chdir(dir) == 0 &&
+		    (!as_root ||
+		     (setgroups(0, NULL) == 0 && setgid(gid) == 0 && setuid(uid) == 0)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) >= 0 &&
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+			execve(argv[0], argv, envp);
+		msg[0] = 2;
+		msg[1] = errno;
+		(void)!write(3, msg, sizeof(msg));
 		_exit(127);
 	}
 	close(fd);
 	close(pfd[1]);
 	g->pid = 0;
-	if (read(pfd[0], &g->pid, sizeof(g->pid)) != sizeof(g->pid))
-		g->pid = -1;
-	close(pfd[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
+	{ /* the pid, then nothing (the exec closed the pipe) or why not */
+		int msg[2], err = 0;
+		ssize_t got;
+
+		while ((got = read(pfd[0], msg, sizeof(msg))) == (ssize_t)sizeof(msg) ||
+		       (got < 0 && errno == EINTR))
+			if (got > 0 && msg[0] == 1)
+				g->pid = msg[1];
+			else if (got > 0)
+				err = msg[1];
+		close(pfd[0]);
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+		if (err)
+			return fail(e, HERR_SYSTEM, "cannot start the guest of %s: %s", uuid,
+				    strerror(err));
+	}
 	if (g->pid <= 0)
 		return fail(e, HERR_SYSTEM, "cannot start the guest of %s", uuid);
 	g->start = start_time(g->pid);
