@@ -313,22 +313,3 @@ void compute_stop(const char *uuid, const struct compute_guest *g)
 		log_warn("compute", "cannot remove %s: %s", dir, strerror(errno));
 	log_info("compute", "guest stopped instance=%s pid=%d", uuid, g->pid);
 }
-
-char *compute_console(const char *uuid, size_t max)
-{
-	char path[800], *buf;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s/console.log", cfg.guest_dir, uuid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	if (!(buf = malloc(max + 1))) {
-		close(fd);
-		return NULL;
-	}
-	n = read(fd, buf, max);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}

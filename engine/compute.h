@@ -40,7 +40,5 @@ bool compute_alive(const struct compute_guest *g);
 /* Stops the guest's whole process group (TERM, then KILL) and removes
  * its work directory. */
 void compute_stop(const char *uuid, const struct compute_guest *g);
-/* The guest's console (its boot program's output): malloc'd, or NULL. */
-char *compute_console(const char *uuid, size_t max);
 
 #endif

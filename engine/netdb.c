@@ -413,33 +413,6 @@ static bool mine(const char *field, const char *resource, uint64_t keep, uint64_
 	return keep == 0 || *seq != keep;
 }
 
-json_t *ndb_held(const char *stack, const char *resource, struct herr *e)
-{
-	char hk[KEY_SIZE];
-	struct store_reply *r;
-	json_t *out;
-
-	snprintf(hk, sizeof(hk), PFX "held:%s", stack);
-	if (!(r = store_cmdv(e, "HGETALL", hk, NULL)))
-		return NULL;
-	out = json_array();
-	for (size_t i = 0; i + 1 < store_reply_count(r); i += 2) {
-		const char *f = store_reply_str(store_reply_elem(r, i), NULL);
-		uint64_t seq;
-		char kind[32] = "", ref[256] = "";
-
-		if (!f || !mine(f, resource, 0, &seq))
-			continue;
-		sscanf(strchr(strchr(f, '\t') + 1, '\t') + 1, "%31[^\t]\t%255s", kind, ref);
-		json_array_append_new(
-			out, json_pack("{s:I,s:s,s:s,s:s}", "seq", (json_int_t)seq, "kind", kind,
-				       "ref", ref, "value",
-				       store_reply_str(store_reply_elem(r, i + 1), NULL) ?: ""));
-	}
-	store_reply_free(&r);
-	return out;
-}
-
 /* Releases one ledger entry; the entry itself goes last, so that a crash
  * halfway leaves it to be released again. */
 static int release_one(const char *hk, const char *field, const char *kind, const char *ref,

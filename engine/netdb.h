@@ -84,7 +84,5 @@ int ndb_instance_refresh(json_t *doc, struct herr *e);
  * everything): guests stopped, addresses freed, objects and instances
  * deleted.  Idempotent. */
 int ndb_release(const char *stack, const char *resource, uint64_t keep, struct herr *e);
-/* What resource of stack holds (an array of {seq, kind, ref, ...}). */
-json_t *ndb_held(const char *stack, const char *resource, struct herr *e);
 
 #endif

@@ -58,15 +58,6 @@ bool netres_in_place(const char *type, const char *prop)
 	return true;
 }
 
-/* v (a new reference), or else fallback (new; freed when v is there). */
-static json_t *or_new(json_t *v, json_t *fallback)
-{
-	if (!v || json_is_null(v))
-		return fallback;
-	json_decref(fallback);
-	return json_deep_copy(v);
-}
-
 static const char *str(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k)) ?: "";
@@ -82,25 +73,9 @@ static const char *pstr(json_t *props, const char *name, const char *alias)
 	return v;
 }
 
-/* The failure of a step, in Heat's words: "Type: resources.NAME: msg". */
-static int fail(const struct rsrc_ctx *c, struct rsrc_result *r, const char *type, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
-static int fail(const struct rsrc_ctx *c, struct rsrc_result *r, const char *type, const char *fmt,
-		...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(r->reason, sizeof(r->reason), "%s: resources.%s: %s", type, c->name, msg);
-	return -1;
-}
-
 static int redis_fail(const struct rsrc_ctx *c, struct rsrc_result *r, const struct herr *e)
 {
-	return fail(c, r, "Error", "%s", e->msg);
+	return rsrc_fail(c, r, "Error", "%s", e->msg);
 }
 
 static struct ndb_owner owner(const struct rsrc_ctx *c)
@@ -145,8 +120,8 @@ static json_t *lookup(const struct rsrc_ctx *c, struct rsrc_result *r, const cha
 		return NULL;
 	}
 	if (rc > 0 || !(o = ndb_get(id, &e))) {
-		fail(c, r, "NotFound", "Unable to find %s with name or id '%s'", label,
-		     what ? what : "");
+		rsrc_fail(c, r, "NotFound", "Unable to find %s with name or id '%s'", label,
+			  what ? what : "");
 		return NULL;
 	}
 	return o;
@@ -257,14 +232,14 @@ static int subnet_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 	if (json_integer_value(json_object_get(props, "ip_version")) == 6 ||
 	    (json_is_string(json_object_get(props, "ip_version")) &&
 	     strcmp(str(props, "ip_version"), "6") == 0))
-		return fail(c, r, "NotSupported",
-			    "IPv6 subnets are not modelled by the local driver");
+		return rsrc_fail(c, r, "NotSupported",
+				 "IPv6 subnets are not modelled by the local driver");
 	if (!cidr)
-		return fail(
+		return rsrc_fail(
 			c, r, "BadRequest",
 			"a cidr is required (subnet pools are not modelled by the local driver)");
 	if (ndb_cidr_parse(cidr, &cn) < 0 || cn.prefix > 30)
-		return fail(
+		return rsrc_fail(
 			c, r, "BadRequest",
 			"Invalid input for cidr. Reason: '%s' is not a valid IPv4 subnet of /30 or wider.",
 			cidr);
@@ -276,7 +251,7 @@ static int subnet_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 	} else if (json_is_string(gwp) && *json_string_value(gwp)) {
 		if (host_in(json_string_value(gwp), &cn, &gw) < 0) {
 			json_decref(net);
-			return fail(
+			return rsrc_fail(
 				c, r, "BadRequest",
 				"Invalid input for operation: Gateway IP %s is not a host address of %s.",
 				json_string_value(gwp), cidr);
@@ -295,7 +270,7 @@ static int subnet_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 			    host_in(str(x, "end"), &cn, &b) < 0 || a > b) {
 				json_decref(pools);
 				json_decref(net);
-				return fail(
+				return rsrc_fail(
 					c, r, "BadRequest",
 					"Invalid input for operation: The allocation pool %s-%s spans beyond the subnet cidr %s or is not ordered.",
 					str(x, "start"), str(x, "end"), cidr);
@@ -303,9 +278,10 @@ static int subnet_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 			if (gw && gw >= a && gw <= b) {
 				json_decref(pools);
 				json_decref(net);
-				return fail(c, r, "Conflict",
-					    "Gateway ip %s conflicts with allocation pool %s-%s",
-					    gwt, str(x, "start"), str(x, "end"));
+				return rsrc_fail(
+					c, r, "Conflict",
+					"Gateway ip %s conflicts with allocation pool %s-%s", gwt,
+					str(x, "start"), str(x, "end"));
 			}
 			json_array_append_new(pools,
 					      json_pack("{s:s,s:s}", "start", str(x, "start"),
@@ -342,9 +318,10 @@ static int subnet_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 		herr_clear(&e);
 		if (s && ndb_cidr_parse(str(s, "cidr"), &oc) == 0 &&
 		    ((cn.net & oc.mask) == oc.net || (oc.net & cn.mask) == cn.net)) {
-			fail(c, r, "BadRequest",
-			     "Invalid input for operation: Requested subnet with cidr: %s for network: %s overlaps with another subnet.",
-			     cidr, str(net, "id"));
+			rsrc_fail(
+				c, r, "BadRequest",
+				"Invalid input for operation: Requested subnet with cidr: %s for network: %s overlaps with another subnet.",
+				cidr, str(net, "id"));
 			json_decref(s);
 			json_decref(others);
 			json_decref(pools);
@@ -361,9 +338,9 @@ static int subnet_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 	json_object_set_new(sub, "gateway_ip", gw ? json_string(gwt) : json_null());
 	json_object_set_new(sub, "allocation_pools", pools);
 	json_object_set_new(sub, "dns_nameservers",
-			    or_new(json_object_get(props, "dns_nameservers"), json_array()));
+			    rsrc_or_new(json_object_get(props, "dns_nameservers"), json_array()));
 	json_object_set_new(sub, "host_routes",
-			    or_new(json_object_get(props, "host_routes"), json_array()));
+			    rsrc_or_new(json_object_get(props, "host_routes"), json_array()));
 	json_object_set_new(sub, "enable_dhcp",
 			    json_boolean(!json_is_false(json_object_get(props, "enable_dhcp"))));
 	snprintf(set, sizeof(set), "subnets:%s", str(net, "id"));
@@ -428,7 +405,7 @@ static int alloc_ip(const struct rsrc_ctx *c, struct rsrc_result *r, const struc
 	int rc;
 
 	if (want && (ndb_cidr_parse(str(sub, "cidr"), &cn) < 0 || host_in(want, &cn, &ip) < 0))
-		return fail(
+		return rsrc_fail(
 			c, r, "BadRequest",
 			"Invalid input for operation: IP address %s is not a valid IP for the specified subnet.",
 			want);
@@ -436,12 +413,12 @@ static int alloc_ip(const struct rsrc_ctx *c, struct rsrc_result *r, const struc
 	if (rc < 0)
 		return redis_fail(c, r, &e);
 	if (rc > 0 && want)
-		return fail(
+		return rsrc_fail(
 			c, r, "Conflict",
 			"IpAddressAlreadyAllocated: IP address %s already allocated in subnet %s",
 			want, str(sub, "id"));
 	if (rc > 0)
-		return fail(
+		return rsrc_fail(
 			c, r, "Conflict",
 			"IpAddressGenerationFailure: No more IP addresses available on network %s.",
 			str(sub, "network_id"));
@@ -493,9 +470,10 @@ json_t *netres_port_make(const struct rsrc_ctx *c, struct rsrc_result *r, const 
 				if (!(sub = lookup(c, r, "subnet", sn, "subnet")))
 					break;
 				if (strcmp(str(sub, "network_id"), str(net, "id")) != 0) {
-					fail(c, r, "BadRequest",
-					     "Invalid input for operation: Failed to create port on network %s, because fixed_ips included invalid subnet %s.",
-					     str(net, "id"), str(sub, "id"));
+					rsrc_fail(
+						c, r, "BadRequest",
+						"Invalid input for operation: Failed to create port on network %s, because fixed_ips included invalid subnet %s.",
+						str(net, "id"), str(sub, "id"));
 					json_decref(sub);
 					break;
 				}
@@ -518,9 +496,10 @@ json_t *netres_port_make(const struct rsrc_ctx *c, struct rsrc_result *r, const 
 					json_decref(s);
 				}
 				if (!sub) {
-					fail(c, r, "BadRequest",
-					     "Invalid input for operation: IP address %s is not a valid IP for any subnet on network %s.",
-					     want, str(net, "id"));
+					rsrc_fail(
+						c, r, "BadRequest",
+						"Invalid input for operation: IP address %s is not a valid IP for any subnet on network %s.",
+						want, str(net, "id"));
 					break;
 				}
 			} else {
@@ -559,9 +538,10 @@ json_t *netres_port_make(const struct rsrc_ctx *c, struct rsrc_result *r, const 
 		if (rc < 0)
 			redis_fail(c, r, &e);
 		else
-			fail(c, r, "Conflict",
-			     "MacAddressInUse: Unable to complete operation for network %s. The mac address %s is in use.",
-			     str(net, "id"), mac ? mac : "");
+			rsrc_fail(
+				c, r, "Conflict",
+				"MacAddressInUse: Unable to complete operation for network %s. The mac address %s is in use.",
+				str(net, "id"), mac ? mac : "");
 		goto bad;
 	}
 	port = new_obj(c, r, "port", name);
@@ -656,9 +636,10 @@ static int router_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 		if (!json_is_true(json_object_get(net, "external"))) {
 			json_decref(net);
 			json_decref(router);
-			return fail(c, r, "BadRequest",
-				    "Bad router request: Network %s is not an external network.",
-				    str(gwi, "network"));
+			return rsrc_fail(
+				c, r, "BadRequest",
+				"Bad router request: Network %s is not an external network.",
+				str(gwi, "network"));
 		}
 		subs = subnets_of(net, &e);
 		sub = subs ? ndb_get(json_string_value(json_array_get(subs, 0)), &e) : NULL;
@@ -709,8 +690,9 @@ static int router_interface_create(const struct rsrc_ctx *c, json_t *props, stru
 	if (pn && !(port = lookup(c, r, "port", pn, "port")))
 		goto bad;
 	if (sub && json_is_null(json_object_get(sub, "gateway_ip"))) {
-		fail(c, r, "BadRequest",
-		     "Bad router request: Subnet for router interface must have a gateway IP.");
+		rsrc_fail(
+			c, r, "BadRequest",
+			"Bad router request: Subnet for router interface must have a gateway IP.");
 		goto bad;
 	}
 	/* one interface per subnet and router */
@@ -725,9 +707,9 @@ static int router_interface_create(const struct rsrc_ctx *c, json_t *props, stru
 			dup |= strcmp(json_string_value(x), str(router, "id")) == 0;
 		json_decref(have);
 		if (dup) {
-			fail(c, r, "BadRequest",
-			     "Bad router request: Router already has a port on subnet %s.",
-			     sub ? str(sub, "id") : str(port, "id"));
+			rsrc_fail(c, r, "BadRequest",
+				  "Bad router request: Router already has a port on subnet %s.",
+				  sub ? str(sub, "id") : str(port, "id"));
 			goto bad;
 		}
 	}
@@ -797,7 +779,7 @@ static int associate(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *fi
 		ips = json_object_get(port, "fixed_ips");
 		if (!json_array_size(ips)) {
 			json_decref(port);
-			return fail(
+			return rsrc_fail(
 				c, r, "BadRequest",
 				"Bad floatingip request: Port %s does not have any IPv4 address. Unable to associate it with a floating IP.",
 				port_id);
@@ -841,9 +823,10 @@ static int fip_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_resul
 		return -1;
 	if (!json_is_true(json_object_get(net, "external"))) {
 		json_decref(net);
-		return fail(c, r, "BadRequest",
-			    "Bad floatingip request: Network %s is not a valid external network.",
-			    str(props, "floating_network"));
+		return rsrc_fail(
+			c, r, "BadRequest",
+			"Bad floatingip request: Network %s is not a valid external network.",
+			str(props, "floating_network"));
 	}
 	subs = subnets_of(net, &e);
 	sub = subs ? ndb_get(json_string_value(json_array_get(subs, 0)), &e) : NULL;
@@ -890,7 +873,7 @@ static int fip_assoc(const struct rsrc_ctx *c, json_t *props, struct rsrc_result
 	if (on && json_is_string(json_object_get(fip, "port_id")) &&
 	    strcmp(str(fip, "port_id"), pstr(props, "port_id", NULL) ?: "") != 0) {
 		json_decref(fip);
-		return fail(
+		return rsrc_fail(
 			c, r, "Conflict",
 			"FloatingIPPortAlreadyAssociated: Cannot associate floating IP %s with port %s, since that floating IP is already associated with a port.",
 			pstr(props, "floatingip_id", NULL), pstr(props, "port_id", NULL));
@@ -942,7 +925,7 @@ static int secgroup_rules(const struct rsrc_ctx *c, struct rsrc_result *r, json_
 
 		if (proto && !protocol_ok(proto)) {
 			json_decref(rules);
-			return fail(
+			return rsrc_fail(
 				c, r, "BadRequest",
 				"Security group rule protocol %s not supported. Only protocol values [None, ah, dccp, egp, esp, gre, icmp, igmp, ipv6-encap, ipv6-frag, ipv6-icmp, ipv6-nonxt, ipv6-opts, ipv6-route, ospf, pgm, rsvp, sctp, tcp, udp, udplite, vrrp] and integer representations [0 to 255] are supported.",
 				proto);
@@ -951,7 +934,7 @@ static int secgroup_rules(const struct rsrc_ctx *c, struct rsrc_result *r, json_
 		    json_integer_value(min) > json_integer_value(max) &&
 		    !(proto && strcmp(proto, "icmp") == 0)) {
 			json_decref(rules);
-			return fail(
+			return rsrc_fail(
 				c, r, "BadRequest",
 				"For TCP/UDP protocols, port_range_min must be <= port_range_max");
 		}
@@ -1004,7 +987,7 @@ static int volume_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 	if (!json_is_integer(size) && !pstr(props, "image", "imageRef") &&
 	    !pstr(props, "source_volid", NULL) && !pstr(props, "snapshot_id", NULL) &&
 	    !pstr(props, "backup_id", NULL))
-		return fail(
+		return rsrc_fail(
 			c, r, "StackValidationFailed",
 			"Property size is required when none of image, source_volid, snapshot_id or backup_id is given");
 	sdb_now(now);
@@ -1016,7 +999,7 @@ static int volume_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_re
 	json_object_set_new(v, "created_at", json_string(now));
 	json_object_set_new(v, "bootable", json_boolean(pstr(props, "image", "imageRef") != NULL));
 	json_object_set_new(v, "metadata",
-			    or_new(json_object_get(props, "metadata"), json_object()));
+			    rsrc_or_new(json_object_get(props, "metadata"), json_object()));
 	json_object_set_new(v, "description", json_string(pstr(props, "description", NULL) ?: ""));
 	if (ndb_put(&o, v, &e) < 0) {
 		json_decref(v);
@@ -1057,7 +1040,7 @@ static int attach(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *props
 	if (on && json_array_size(json_object_get(vol, "attachments"))) {
 		json_decref(vol);
 		json_decref(srv);
-		return fail(
+		return rsrc_fail(
 			c, r, "BadRequest",
 			"Invalid volume: Volume %s status must be available, but current status is: in-use.",
 			pstr(props, "volume_id", NULL));
@@ -1071,7 +1054,8 @@ static int attach(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *props
 			snprintf(why, sizeof(why), "%.390s", r->reason);
 			json_decref(vol);
 			json_decref(srv);
-			return rc < 0 ? redis_fail(c, r, &e) : fail(c, r, "BadRequest", "%s", why);
+			return rc < 0 ? redis_fail(c, r, &e)
+				      : rsrc_fail(c, r, "BadRequest", "%s", why);
 		}
 		json_object_set_new(vol, "attachments",
 				    json_pack("[{s:s,s:s,s:s}]", "server_id", server, "device", dev,
@@ -1183,15 +1167,15 @@ static int keypair_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_r
 	int rc;
 
 	if (!name || !*name)
-		return fail(c, r, "StackValidationFailed", "Property name not assigned");
+		return rsrc_fail(c, r, "StackValidationFailed", "Property name not assigned");
 	if ((rc = ndb_find(c->project, "keypair", name, id, &e)) < 0)
 		return redis_fail(c, r, &e);
 	if (rc == 0)
-		return fail(c, r, "Conflict", "Key pair '%s' already exists.", name);
+		return rsrc_fail(c, r, "Conflict", "Key pair '%s' already exists.", name);
 	if (given) {
 		if (strncmp(given, "ssh-", 4) != 0 && strncmp(given, "ecdsa-", 6) != 0)
-			return fail(c, r, "BadRequest",
-				    "Keypair data is invalid: failed to generate fingerprint");
+			return rsrc_fail(c, r, "BadRequest",
+					 "Keypair data is invalid: failed to generate fingerprint");
 		snprintf(pub, sizeof(pub), "%s", given);
 	} else {
 		ssh_keypair(name, pub, sizeof(pub), priv, sizeof(priv));

@@ -2,6 +2,7 @@
 #include "engine/rsrc.h"
 
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,27 @@ void rsrc_result_clear(struct rsrc_result *r)
 	json_decref(r->shown);
 	json_decref(r->stored);
 	memset(r, 0, sizeof(*r));
+}
+
+int rsrc_fail(const struct rsrc_ctx *c, struct rsrc_result *r, const char *type, const char *fmt,
+	      ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(r->reason, sizeof(r->reason), "%s: resources.%s: %s", type, c->name, msg);
+	return -1;
+}
+
+json_t *rsrc_or_new(json_t *v, json_t *fallback)
+{
+	if (!v || json_is_null(v))
+		return fallback;
+	json_decref(fallback);
+	return json_deep_copy(v);
 }
 
 /* A property's value, or its type's default (new reference or NULL). */

@@ -54,6 +54,11 @@ int rsrc_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r);
  * types replace what would need new allocations. */
 bool rsrc_in_place(const char *type, const char *prop);
 void rsrc_result_clear(struct rsrc_result *r);
+/* Fails a step in Heat's words ("Type: resources.NAME: message"): -1. */
+int rsrc_fail(const struct rsrc_ctx *c, struct rsrc_result *r, const char *type, const char *fmt,
+	      ...) __attribute__((format(printf, 4, 5)));
+/* v (a new reference, copied), or else fallback (new; freed when v is there). */
+json_t *rsrc_or_new(json_t *v, json_t *fallback);
 /* Heat's default physical name: stack-name-12 lowercase base32 characters
  * (also a nested stack's name). */
 void rsrc_physical_name(const char *stack, const char *name, char *out, size_t size);

@@ -17,33 +17,9 @@
 json_t *netres_port_make(const struct rsrc_ctx *c, struct rsrc_result *r, const char *network,
 			 json_t *fixed, const char *mac, json_t *sgs, const char *name);
 
-/* v (a new reference), or else fallback (new; freed when v is there). */
-static json_t *or_new(json_t *v, json_t *fallback)
-{
-	if (!v || json_is_null(v))
-		return fallback;
-	json_decref(fallback);
-	return json_deep_copy(v);
-}
-
 static const char *str(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k)) ?: "";
-}
-
-static int fail(const struct rsrc_ctx *c, struct rsrc_result *r, const char *type, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
-static int fail(const struct rsrc_ctx *c, struct rsrc_result *r, const char *type, const char *fmt,
-		...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(r->reason, sizeof(r->reason), "%s: resources.%s: %s", type, c->name, msg);
-	return -1;
 }
 
 bool server_in_place(const char *prop)
@@ -146,11 +122,12 @@ static json_t *render(json_t *srv, struct herr *e)
 			json_decref(n);
 		}
 		json_array_append_new(
-			ports, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", str(p, "id"), "mac",
-					 str(p, "mac_address"), "network_id", str(p, "network_id"),
-					 "device", dev, "vif_type", "tap", "fixed_ips", ips,
-					 "floating_ips",
-					 or_new(json_object_get(p, "floating_ips"), json_array())));
+			ports,
+			json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", str(p, "id"), "mac",
+				  str(p, "mac_address"), "network_id", str(p, "network_id"),
+				  "device", dev, "vif_type", "tap", "fixed_ips", ips,
+				  "floating_ips",
+				  rsrc_or_new(json_object_get(p, "floating_ips"), json_array())));
 		json_decref(p);
 	}
 	json_object_set_new(doc, "ports", ports);
@@ -295,15 +272,16 @@ static int make_ports(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *p
 			int rc = ndb_find(c->project, "port", pid, id, &e);
 
 			if (rc != 0 || !(port = ndb_get(id, &e)))
-				return rc < 0 ? fail(c, r, "Error", "%s", e.msg)
-					      : fail(c, r, "NotFound",
-						     "Unable to find port with name or id '%s'",
-						     pid);
+				return rc < 0 ? rsrc_fail(c, r, "Error", "%s", e.msg)
+					      : rsrc_fail(
+							c, r, "NotFound",
+							"Unable to find port with name or id '%s'",
+							pid);
 			if (*str(port, "device_id") && strcmp(str(port, "device_id"), uuid) != 0 &&
 			    !replaced_by(c, str(port, "device_id"))) {
 				json_decref(port);
-				return fail(c, r, "Conflict", "PortInUse: Port %s is still in use.",
-					    pid);
+				return rsrc_fail(c, r, "Conflict",
+						 "PortInUse: Port %s is still in use.", pid);
 			}
 		} else if (net || sub) {
 			json_t *fx = json_array();
@@ -320,9 +298,9 @@ static int make_ports(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *p
 					s = ndb_get(sid, &e);
 				if (!s) {
 					json_decref(fx);
-					return fail(c, r, "NotFound",
-						    "Unable to find subnet with name or id '%s'",
-						    sub);
+					return rsrc_fail(
+						c, r, "NotFound",
+						"Unable to find subnet with name or id '%s'", sub);
 				}
 				port = netres_port_make(
 					c, r, str(s, "network_id"), fx,
@@ -346,7 +324,7 @@ static int make_ports(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *p
 		json_object_set_new(port, "device_owner", json_string("compute:nova"));
 		if (ndb_save(port, &e) < 0) {
 			json_decref(port);
-			return fail(c, r, "Error", "%s", e.msg);
+			return rsrc_fail(c, r, "Error", "%s", e.msg);
 		}
 		json_array_append_new(ports, json_string(str(port, "id")));
 		json_decref(port);
@@ -392,7 +370,8 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 	int rc = -1;
 
 	if (!cc->guest_dir || ndb_cidr_parse(cc->address_pool, &pool) < 0) {
-		fail(c, r, "ResourceTypeUnavailable", "the local compute driver is not configured");
+		rsrc_fail(c, r, "ResourceTypeUnavailable",
+			  "the local compute driver is not configured");
 		goto out;
 	}
 	if (key) {
@@ -402,9 +381,10 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 		if (ndb_find(c->project, "keypair", key, kid, &e) == 0)
 			kp = ndb_get(kid, &e);
 		if (!kp) {
-			fail(c, r, "StackValidationFailed",
-			     "Property error: %s.Properties.key_name: Error validating value '%s': The Key (%s) could not be found.",
-			     c->name, key, key);
+			rsrc_fail(
+				c, r, "StackValidationFailed",
+				"Property error: %s.Properties.key_name: Error validating value '%s': The Key (%s) could not be found.",
+				c->name, key, key);
 			goto out;
 		}
 		json_decref(pub);
@@ -416,10 +396,10 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 	ranges[0] = pool.net + 1;
 	ranges[1] = (pool.net | ~pool.mask) - 1;
 	if ((rc = ndb_ip_alloc(&o, "loopback", NULL, ranges, 1, addr, why, sizeof(why), &e)) != 0) {
-		rc = rc < 0 ? fail(c, r, "Error", "%s", e.msg)
-			    : fail(c, r, "ResourceInError",
-				   "the local driver's address pool %s is exhausted",
-				   cc->address_pool);
+		rc = rc < 0 ? rsrc_fail(c, r, "Error", "%s", e.msg)
+			    : rsrc_fail(c, r, "ResourceInError",
+					"the local driver's address pool %s is exhausted",
+					cc->address_pool);
 		goto out;
 	}
 	rc = -1;
@@ -427,7 +407,7 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 		goto out;
 	if ((ec2 = ec2_number("instances", uuid, &e)) < 0 ||
 	    (img = ec2_number("images", str(props, "image"), &e)) < 0) {
-		fail(c, r, "Error", "%s", e.msg);
+		rsrc_fail(c, r, "Error", "%s", e.msg);
 		goto out;
 	}
 	{
@@ -455,7 +435,7 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 			json_string_value(json_object_get(props, "user_data_format"))
 				?: "HEAT_CFNTOOLS",
 			"reservation_id", resv, "meta",
-			or_new(json_object_get(props, "metadata"), json_object()), "tags",
+			rsrc_or_new(json_object_get(props, "metadata"), json_object()), "tags",
 			json_object_get(props, "tags") ?: json_null(), "security_groups",
 			group_names(c, props), "ports", ports, "ec2_id", (json_int_t)ec2,
 			"image_ec2_id", (json_int_t)img, "launch_index", 0, "root_device",
@@ -486,7 +466,7 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 			json_integer((json_int_t)(cc->uid_base + (long)(ip - pool.net))));
 	if (ndb_put(&o, srv, &e) < 0 || !(doc = render(srv, &e)) ||
 	    ndb_instance_put(&o, doc, &e) < 0) {
-		fail(c, r, "Error", "%s", e.msg);
+		rsrc_fail(c, r, "Error", "%s", e.msg);
 		goto out;
 	}
 	/* the ledger knows of the guest before it runs (its uid finds it
@@ -494,7 +474,7 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 	if (ndb_hold_guest(&o, uuid, 0, 0, &e) < 0 ||
 	    compute_start(uuid, addr, (long)(ip - pool.net), &g, &e) < 0 ||
 	    ndb_hold_guest(&o, uuid, g.pid, g.start, &e) < 0) {
-		fail(c, r, "ResourceInError", "Went to status ERROR due to \"%s\"", e.msg);
+		rsrc_fail(c, r, "ResourceInError", "Went to status ERROR due to \"%s\"", e.msg);
 		goto out;
 	}
 	snprintf(r->physical_id, sizeof(r->physical_id), "%s", uuid);
@@ -521,22 +501,22 @@ int server_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props
 
 	(void)old_props;
 	if (!srv)
-		return fail(c, r, "NotFound", "Instance %s could not be found.", uuid);
+		return rsrc_fail(c, r, "NotFound", "Instance %s could not be found.", uuid);
 	if (json_is_string(v = json_object_get(new_props, "name")))
 		json_object_set(srv, "name", v);
 	json_object_set_new(srv, "meta",
-			    or_new(json_object_get(new_props, "metadata"), json_object()));
+			    rsrc_or_new(json_object_get(new_props, "metadata"), json_object()));
 	json_object_set_new(srv, "flavor",
-			    or_new(json_object_get(new_props, "flavor"), json_string("")));
+			    rsrc_or_new(json_object_get(new_props, "flavor"), json_string("")));
 	json_object_set(srv, "tags", json_object_get(new_props, "tags") ?: json_null());
 	if (ndb_save(srv, &e) < 0 || !(doc = render(srv, &e))) {
 		json_decref(srv);
-		return fail(c, r, "Error", "%s", e.msg);
+		return rsrc_fail(c, r, "Error", "%s", e.msg);
 	}
 	if (ndb_instance_refresh(doc, &e) < 0) {
 		json_decref(doc);
 		json_decref(srv);
-		return fail(c, r, "Error", "%s", e.msg);
+		return rsrc_fail(c, r, "Error", "%s", e.msg);
 	}
 	r->attributes = attributes(srv, doc);
 	json_object_set_new(r->attributes, "show", json_deep_copy(doc));
@@ -555,7 +535,8 @@ int server_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 
 	(void)props;
 	if (!srv)
-		return e.code == HERR_NOT_FOUND || !*uuid ? 0 : fail(c, r, "Error", "%s", e.msg);
+		return e.code == HERR_NOT_FOUND || !*uuid ? 0
+							  : rsrc_fail(c, r, "Error", "%s", e.msg);
 	own = json_object_get(srv, "own_ports");
 	/* ports it was given are free again (its own go with the ledger) */
 	json_array_foreach (json_object_get(srv, "ports"), i, x) {
@@ -574,7 +555,7 @@ int server_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 		if (ndb_save(port, &e) < 0) {
 			json_decref(port);
 			json_decref(srv);
-			return fail(c, r, "Error", "%s", e.msg);
+			return rsrc_fail(c, r, "Error", "%s", e.msg);
 		}
 		json_decref(port);
 	}
