@@ -479,6 +479,18 @@ const struct store_reply *store_reply_elem(const struct store_reply *sr, size_t 
 		       : NULL;
 }
 
+int store_run(struct herr *e, const char *const *argv)
+{
+	int argc = 0;
+	struct store_reply *r;
+
+	while (argv[argc])
+		argc++;
+	r = store_cmd(argc, argv, NULL, e);
+	store_reply_free(&r);
+	return herr_isset(e) ? -1 : 0;
+}
+
 int store_ping(struct herr *e)
 {
 	struct store_reply *r = store_cmdv(e, "PING", NULL);

@@ -58,6 +58,9 @@ struct store_reply *store_cmd(int argc, const char *const *argv, const size_t *l
 /* The same, with a NULL-terminated list of C strings. */
 struct store_reply *store_cmdv(struct herr *e, ...) __attribute__((sentinel));
 void store_reply_free(struct store_reply **r);
+/* Runs a command given as a NULL-terminated list and drops its reply:
+ * 0, or -1 with e set. */
+int store_run(struct herr *e, const char *const *argv);
 
 enum store_type store_reply_type(const struct store_reply *r);
 long long store_reply_int(const struct store_reply *r);

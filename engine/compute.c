@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -268,15 +269,18 @@ static int signal_guest(int pgid, bool by_uid, uid_t uid, int sig)
 	while ((de = readdir(d))) {
 		char path[300], state;
 		struct stat st;
-		int pid = atoi(de->d_name), pgrp;
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		int pgrp;
 
-		if (pid <= 0 || !proc_stat(pid, &state, &pgrp) || state == 'Z')
+		if (*end || pid <= 0 || pid > INT_MAX || !proc_stat((int)pid, &state, &pgrp) ||
+		    state == 'Z')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d", pid);
+		snprintf(path, sizeof(path), "/proc/%ld", pid);
 		if ((pgid > 0 && pgrp == pgid) ||
 		    (by_uid && stat(path, &st) == 0 && st.st_uid == uid)) {
 			if (sig)
-				kill(pid, sig);
+				kill((pid_t)pid, sig);
 			found++;
 		}
 	}

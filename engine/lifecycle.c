@@ -603,6 +603,16 @@ static void pending_release(struct pending *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A resource of the batch failed (its reason in r.reason): its state,
+ * and the batch's reason. */
+static void pending_failed(struct job *j, struct pending *p, char *why, size_t size)
+{
+	resource_state(j, p->name, p->type, p->action, "FAILED", p->r.reason, NULL);
+	snprintf(why, size, "Resource %s failed: %s", p->action, p->r.reason);
+	rsrc_result_clear(&p->r);
+	p->name = NULL;
+}
+
 /* Whether a resource of batch requires a carried wait condition. */
 static bool needs_carried(const struct job *j, json_t *def, json_t *batch)
 {
@@ -1047,11 +1057,7 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 		}
 
 		if (st < 0) {
-			resource_state(j, p[k].name, p[k].type, p[k].action, "FAILED",
-				       p[k].r.reason, NULL);
-			snprintf(why, size, "Resource %s failed: %s", p[k].action, p[k].r.reason);
-			rsrc_result_clear(&p[k].r);
-			p[k].name = NULL;
+			pending_failed(j, &p[k], why, size);
 			rc = 1;
 			goto out;
 		}
@@ -1091,12 +1097,7 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 						 cr ? cr : cs);
 					free(cr);
 					free(cs);
-					resource_state(j, p[k].name, p[k].type, p[k].action,
-						       "FAILED", p[k].r.reason, NULL);
-					snprintf(why, size, "Resource %s failed: %s", p[k].action,
-						 p[k].r.reason);
-					rsrc_result_clear(&p[k].r);
-					p[k].name = NULL;
+					pending_failed(j, &p[k], why, size);
 					rc = 1;
 					goto out;
 				}
@@ -1126,12 +1127,7 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 					goto out;
 				}
 				if (st == -1) {
-					resource_state(j, p[k].name, p[k].type, p[k].action,
-						       "FAILED", p[k].r.reason, NULL);
-					snprintf(why, size, "Resource %s failed: %s", p[k].action,
-						 p[k].r.reason);
-					rsrc_result_clear(&p[k].r);
-					p[k].name = NULL;
+					pending_failed(j, &p[k], why, size);
 					rc = 1;
 					goto out;
 				}

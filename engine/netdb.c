@@ -62,18 +62,6 @@ int ndb_cidr_parse(const char *text, struct ndb_cidr *c)
 
 /* -------------------------------------------------------------- objects */
 
-static int run(struct herr *e, const char *const *argv)
-{
-	int argc = 0;
-	struct store_reply *r;
-
-	while (argv[argc])
-		argc++;
-	r = store_cmd(argc, argv, NULL, e);
-	store_reply_free(&r);
-	return herr_isset(e) ? -1 : 0;
-}
-
 static const char *str(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k)) ?: "";
@@ -170,9 +158,10 @@ static int put(const char *stack, const char *fence, const char *field, json_t *
 		json_decref(v);
 	}
 	lock_key(stack, lk, sizeof(lk));
-	rc = run(e, (const char *const[]){"EVAL", lua, "4", ok, nk, hk, lk, doc,
-					  *str(obj, "name") ? str(obj, "name") : "", str(obj, "id"),
-					  field, val ? val : "{}", fence, NULL});
+	rc = store_run(e,
+		       (const char *const[]){"EVAL", lua, "4", ok, nk, hk, lk, doc,
+					     *str(obj, "name") ? str(obj, "name") : "",
+					     str(obj, "id"), field, val ? val : "{}", fence, NULL});
 	free(val);
 	free(doc);
 	return rc;
@@ -199,7 +188,7 @@ int ndb_save(json_t *obj, struct herr *e)
 	if (!doc)
 		return herr_set(e, HERR_NOMEM, "out of memory"), -1;
 	snprintf(k, sizeof(k), PFX "obj:%s", str(obj, "id"));
-	rc = run(e, (const char *const[]){"SET", k, doc, "XX", NULL});
+	rc = store_run(e, (const char *const[]){"SET", k, doc, "XX", NULL});
 	free(doc);
 	return rc;
 }
@@ -321,8 +310,8 @@ int ndb_set_add(const struct ndb_owner *o, const char *set, const char *member, 
 	field_of(o, "member", set, f, sizeof(f));
 	strncat(f, "/", sizeof(f) - strlen(f) - 1);
 	strncat(f, member, sizeof(f) - strlen(f) - 1);
-	return run(e, (const char *const[]){"EVAL", lua, "3", sk, hk, lk, member, f,
-					    o->fence ? o->fence : "", NULL});
+	return store_run(e, (const char *const[]){"EVAL", lua, "3", sk, hk, lk, member, f,
+						  o->fence ? o->fence : "", NULL});
 }
 
 json_t *ndb_set_members(const char *set, struct herr *e)
@@ -353,8 +342,8 @@ int ndb_hold_guest(const struct ndb_owner *o, const char *uuid, int pid, unsigne
 	lock_key(o->stack, lk, sizeof(lk));
 	field_of(o, "guest", uuid, f, sizeof(f));
 	snprintf(v, sizeof(v), "{\"pid\":%d,\"start\":%llu}", pid, start);
-	return run(e, (const char *const[]){"EVAL", lua, "2", hk, lk, f, v,
-					    o->fence ? o->fence : "", NULL});
+	return store_run(e, (const char *const[]){"EVAL", lua, "2", hk, lk, f, v,
+						  o->fence ? o->fence : "", NULL});
 }
 
 int ndb_instance_put(const struct ndb_owner *o, json_t *doc, struct herr *e)
@@ -378,8 +367,8 @@ int ndb_instance_put(const struct ndb_owner *o, json_t *doc, struct herr *e)
 	field_of(o, "instance", uuid, f, sizeof(f));
 	snprintf(v, sizeof(v), "{\"key\":\"%s\",\"addr\":\"%s\"}", ik, *addr ? ak : "");
 	lock_key(o->stack, lk, sizeof(lk));
-	rc = run(e, (const char *const[]){"EVAL", lua, "4", ik, ak, hk, lk, text, addr, uuid, f, v,
-					  o->fence ? o->fence : "", NULL});
+	rc = store_run(e, (const char *const[]){"EVAL", lua, "4", ik, ak, hk, lk, text, addr, uuid,
+						f, v, o->fence ? o->fence : "", NULL});
 	free(text);
 	return rc;
 }
@@ -396,7 +385,8 @@ int ndb_instance_refresh(json_t *doc, struct herr *e)
 	if (!text)
 		return herr_set(e, HERR_NOMEM, "out of memory"), -1;
 	snprintf(ik, sizeof(ik), "hearth:instance:%s", str(doc, "uuid"));
-	rc = run(e, (const char *const[]){"EVAL", lua, "1", ik, text, str(doc, "uuid"), NULL});
+	rc = store_run(e,
+		       (const char *const[]){"EVAL", lua, "1", ik, text, str(doc, "uuid"), NULL});
 	free(text);
 	return rc;
 }
@@ -440,14 +430,14 @@ static int release_one(const char *hk, const char *field, const char *kind, cons
 		"return 1\n";
 
 	if (strcmp(kind, "member") == 0)
-		return run(e, (const char *const[]){"EVAL",
-						    "redis.call('SREM', KEYS[1], ARGV[1]) "
-						    "redis.call('HDEL', KEYS[2], ARGV[2]) return 1",
-						    "2", str(v, "key"), hk, str(v, "ip"), field,
-						    NULL});
+		return store_run(e, (const char *const[]){
+					    "EVAL",
+					    "redis.call('SREM', KEYS[1], ARGV[1]) "
+					    "redis.call('HDEL', KEYS[2], ARGV[2]) return 1",
+					    "2", str(v, "key"), hk, str(v, "ip"), field, NULL});
 	if (strcmp(kind, "ip") == 0 || strcmp(kind, "mac") == 0)
-		return run(e, (const char *const[]){"EVAL", free_lua, "2", str(v, "key"), hk,
-						    str(v, "ip"), field, NULL});
+		return store_run(e, (const char *const[]){"EVAL", free_lua, "2", str(v, "key"), hk,
+							  str(v, "ip"), field, NULL});
 	if (strcmp(kind, "obj") == 0) {
 		json_t *o = ndb_get(ref, e);
 		char name[512];
@@ -457,8 +447,9 @@ static int release_one(const char *hk, const char *field, const char *kind, cons
 		herr_clear(e);
 		snprintf(name, sizeof(name), "%s", o ? str(o, "name") : "");
 		json_decref(o);
-		return run(e, (const char *const[]){"EVAL", obj_lua, "3", str(v, "key"),
-						    str(v, "names"), hk, name, ref, field, NULL});
+		return store_run(e, (const char *const[]){"EVAL", obj_lua, "3", str(v, "key"),
+							  str(v, "names"), hk, name, ref, field,
+							  NULL});
 	}
 	if (strcmp(kind, "guest") == 0) {
 		struct compute_guest g = {.pid = (int)json_integer_value(json_object_get(v, "pid")),
@@ -466,12 +457,12 @@ static int release_one(const char *hk, const char *field, const char *kind, cons
 						  json_object_get(v, "start"))};
 
 		compute_stop(ref, &g);
-		return run(e, (const char *const[]){"HDEL", hk, field, NULL});
+		return store_run(e, (const char *const[]){"HDEL", hk, field, NULL});
 	}
 	if (strcmp(kind, "instance") == 0)
-		return run(e, (const char *const[]){"EVAL", inst_lua, "3", str(v, "key"),
-						    str(v, "addr"), hk, ref, field, NULL});
-	return run(e, (const char *const[]){"HDEL", hk, field, NULL});
+		return store_run(e, (const char *const[]){"EVAL", inst_lua, "3", str(v, "key"),
+							  str(v, "addr"), hk, ref, field, NULL});
+	return store_run(e, (const char *const[]){"HDEL", hk, field, NULL});
 }
 
 int ndb_release(const char *stack, const char *resource, uint64_t keep, struct herr *e)

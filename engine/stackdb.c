@@ -47,19 +47,6 @@ uint64_t sdb_wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Runs a command given as a NULL-terminated list; frees the reply. */
-static int run(struct herr *e, const char *const *argv)
-{
-	int argc = 0;
-	struct store_reply *r;
-
-	while (argv[argc])
-		argc++;
-	r = store_cmd(argc, argv, NULL, e);
-	store_reply_free(&r);
-	return herr_isset(e) ? -1 : 0;
-}
-
 static char *text_of(json_t *v)
 {
 	return json_is_string(v) ? strdup(json_string_value(v))
@@ -167,7 +154,8 @@ static void ensure_group(void)
 {
 	struct herr e = HERR_INIT;
 
-	run(&e, (const char *const[]){"XGROUP", "CREATE", JOBS, GROUP, "0", "MKSTREAM", NULL});
+	store_run(&e,
+		  (const char *const[]){"XGROUP", "CREATE", JOBS, GROUP, "0", "MKSTREAM", NULL});
 }
 
 int sdb_create(json_t *rec, struct herr *e)
@@ -466,9 +454,9 @@ int sdb_set(const char *id, json_t *fields, struct herr *e)
 
 			key(sk, id, f[0] == 'r' ? ":request" : ":pending");
 			if (json_is_null(v)) {
-				run(e, (const char *const[]){"DEL", sk, NULL});
+				store_run(e, (const char *const[]){"DEL", sk, NULL});
 			} else if ((t = text_of(v))) {
-				run(e, (const char *const[]){"SET", sk, t, NULL});
+				store_run(e, (const char *const[]){"SET", sk, t, NULL});
 				free(t);
 			} else {
 				herr_set(e, HERR_NOMEM, "out of memory");
@@ -624,7 +612,7 @@ int sdb_resource_forget(const char *id, const char *name, struct herr *e)
 	char k[KEY_SIZE];
 
 	key(k, id, ":resources");
-	return run(e, (const char *const[]){"HDEL", k, name, NULL});
+	return store_run(e, (const char *const[]){"HDEL", k, name, NULL});
 }
 
 json_t *sdb_resource(const char *id, const char *name, struct herr *e)
@@ -830,7 +818,7 @@ out:
 int sdb_queue(const char *op, const char *id, struct herr *e)
 {
 	ensure_group();
-	return run(e, (const char *const[]){"XADD", JOBS, "*", "op", op, "stack", id, NULL});
+	return store_run(e, (const char *const[]){"XADD", JOBS, "*", "op", op, "stack", id, NULL});
 }
 
 /* One job out of a reply's list of [id, [field, value, ...]] entries. */
@@ -904,9 +892,9 @@ int sdb_reclaim(const char *consumer, long idle_ms, char op[16], char id[SDB_ID_
 
 int sdb_done(const char *job, struct herr *e)
 {
-	if (run(e, (const char *const[]){"XACK", JOBS, GROUP, job, NULL}) < 0)
+	if (store_run(e, (const char *const[]){"XACK", JOBS, GROUP, job, NULL}) < 0)
 		return -1;
-	return run(e, (const char *const[]){"XDEL", JOBS, job, NULL});
+	return store_run(e, (const char *const[]){"XDEL", JOBS, job, NULL});
 }
 
 int sdb_lock(const char *id, const char *owner, long ttl_ms, struct herr *e)
@@ -941,13 +929,13 @@ void sdb_unlock(const char *id, const char *owner)
 	char k[KEY_SIZE];
 
 	key(k, id, ":lock");
-	run(&e, (const char *const[]){"EVAL", lua, "1", k, owner, NULL});
+	store_run(&e, (const char *const[]){"EVAL", lua, "1", k, owner, NULL});
 }
 
 int sdb_touch(const char *consumer, const char *job, struct herr *e)
 {
-	return run(e, (const char *const[]){"XCLAIM", JOBS, GROUP, consumer, "0", job, "JUSTID",
-					    NULL});
+	return store_run(e, (const char *const[]){"XCLAIM", JOBS, GROUP, consumer, "0", job,
+						  "JUSTID", NULL});
 }
 
 int sdb_release_name(const char *project, const char *name, const char *id, struct herr *e)
@@ -961,7 +949,7 @@ int sdb_release_name(const char *project, const char *name, const char *id, stru
 	char names[KEY_SIZE + 64];
 
 	snprintf(names, sizeof(names), "hearth:project:%s:names", project);
-	return run(e, (const char *const[]){"EVAL", lua, "1", names, name, id, NULL});
+	return store_run(e, (const char *const[]){"EVAL", lua, "1", names, name, id, NULL});
 }
 
 /* ---------------------------------------------------------------- tokens */
@@ -987,7 +975,7 @@ int sdb_token_put(const char *token, const char *project, const char *role, stru
 		return -1;
 	}
 	token_key(token, hex);
-	rc = run(e, (const char *const[]){"HSET", "hearth:tokens", hex, text, NULL});
+	rc = store_run(e, (const char *const[]){"HSET", "hearth:tokens", hex, text, NULL});
 	free(text);
 	return rc;
 }

@@ -106,6 +106,13 @@ start_hearthd() {
 	ENG=http://$(sed -n 's/.*listening role=engine addr=\([^ ]*\).*/\1/p' "$HD_LOG")
 }
 
+# issue_token PROJECT: a member token of PROJECT, issued with the admin
+# token of the hearthd in $HD_STATE.
+issue_token() {
+	curl -s -X POST -H "X-Auth-Token: $(cat "$HD_STATE/admin-token")" -d "{\"project\": \"$1\"}" \
+		"$API/v1/admin/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
 # Sanitizer or valgrind reports in a log.
 no_tool_reports() {
 	! grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:|ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$1"

@@ -11,11 +11,8 @@ HD_STATE=$T/state
 SOCK=$HD_STATE/redis/redis.sock
 start_hearthd a --set engine.reclaim_after=1s
 ok $? "hearthd starts"
-ADMIN=$(cat "$HD_STATE/admin-token")
-token() { curl -s -X POST -H "X-Auth-Token: $ADMIN" -d "{\"project\": \"$1\"}" "$API/v1/admin/tokens" |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
-P1=$(token p1)
-P2=$(token p2)
+P1=$(issue_token p1)
+P2=$(issue_token p2)
 hearth() { HEARTH_URL=$API HEARTH_TOKEN=$P1 HEARTH_PROJECT=p1 "$B/hearth" "$@"; }
 status() { hearth -f json stack show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stack_status"])'; }
 reason() { hearth -f json stack show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stack_status_reason"])'; }
