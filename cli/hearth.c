@@ -48,6 +48,11 @@ static void usage(FILE *out)
 	      "  output list STACK | output show STACK KEY\n"
 	      "  resource list STACK | resource show STACK NAME\n"
 	      "  event list STACK [--follow]\n"
+	      "  signal STACK RESOURCE [--status SUCCESS|FAILURE] [--reason R] [--data D]\n"
+	      "         [--id ID] | [--details JSON]\n"
+	      "                    signal a resource (a wait condition handle); with no\n"
+	      "                    option, a default SUCCESS signal; --details sends a JSON\n"
+	      "                    object as it is (also: resource signal STACK RESOURCE)\n"
 	      "  admin token create --project PROJECT [--role member|admin]\n"
 	      "                    issue an API token (needs an admin token)\n"
 	      "\n"
@@ -244,7 +249,7 @@ int main(int argc, char **argv)
 		rc = template_main(argc - optind, argv + optind);
 	} else if (strcmp(argv[optind], "stack") == 0 || strcmp(argv[optind], "output") == 0 ||
 		   strcmp(argv[optind], "resource") == 0 || strcmp(argv[optind], "event") == 0 ||
-		   strcmp(argv[optind], "admin") == 0) {
+		   strcmp(argv[optind], "signal") == 0 || strcmp(argv[optind], "admin") == 0) {
 		rc = api_command(&o, argc - optind, argv + optind);
 	} else {
 		fprintf(stderr, "hearth: unknown command \"%s\" (see --help)\n", argv[optind]);

@@ -1,4 +1,4 @@
-/* hearth stack|output|resource|event|admin (see stack.h). */
+/* hearth stack|output|resource|event|signal|admin (see stack.h). */
 #include "cli/stack.h"
 
 #include <getopt.h>
@@ -19,15 +19,15 @@
 
 /* ------------------------------------------------------------------ HTTP */
 
-/* One request to the API; *out gets the parsed JSON body (or NULL).
- * Returns the status, or -1 (printed) when hearthd cannot be reached. */
-static long call(const struct api_conn *c, const char *method, const char *path, json_t *body,
-		 json_t **out)
+/* One request to the API with text (NULL: no body) as its body; *out
+ * gets the parsed JSON answer (or NULL).  Returns the status, or -1
+ * (printed) when hearthd cannot be reached. */
+static long call_text(const struct api_conn *c, const char *method, const char *path,
+		      const char *text, json_t **out)
 {
 	char url[4096], auth[512];
 	const char *headers[] = {auth, "Content-Type: application/json", "Accept: application/json",
 				 NULL};
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	struct client_resp r = {0};
 	struct herr e = HERR_INIT;
 
@@ -36,15 +36,24 @@ static long call(const struct api_conn *c, const char *method, const char *path,
 	snprintf(auth, sizeof(auth), "X-Auth-Token: %s", c->token ? c->token : "");
 	if (client_request(method, url, headers, text, text ? strlen(text) : 0, c->timeout_ms,
 			   MAX_RESPONSE, &r, &e) < 0) {
-		free(text);
 		fprintf(stderr, "hearth: cannot reach hearthd at %s: %s\n", c->url, e.msg);
 		return -1;
 	}
-	free(text);
 	if (r.body && r.len)
 		*out = json_loadb(r.body, r.len, 0, NULL);
 	free(r.body);
 	return r.status;
+}
+
+/* The same with a JSON body (NULL: none). */
+static long call(const struct api_conn *c, const char *method, const char *path, json_t *body,
+		 json_t **out)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	long st = call_text(c, method, path, text, out);
+
+	free(text);
+	return st;
 }
 
 /* Prints the server's error ("ERROR: message", as the openstack CLI
@@ -691,6 +700,115 @@ usage:
 	return 2;
 }
 
+/* ---------------------------------------------------------------- signal */
+
+/* signal STACK RESOURCE [--status S] [--reason R] [--data D] [--id ID] |
+ * [--details JSON]: POST .../resources/RESOURCE/signal.  argv[0] is
+ * "signal".  The body has only the keys given; with none, no body at
+ * all (a default SUCCESS signal, as openstack stack resource signal). */
+static int resource_signal(struct api_conn *c, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"status", required_argument, NULL, 's'},  {"reason", required_argument, NULL, 'r'},
+		{"data", required_argument, NULL, 'd'},    {"id", required_argument, NULL, 'i'},
+		{"details", required_argument, NULL, 'D'}, {NULL, 0, NULL, 0},
+	};
+	static const char *const keys[] = {"status", "reason", "data", "id"};
+	const char *given[4] = {NULL}, *details = NULL;
+	char base[1024], path[2048], *text = NULL;
+	json_t *b = NULL;
+	long st;
+	int opt, rc;
+
+	/* 0, not 1: glibc starts afresh and permutes, so that the options may
+	 * follow STACK RESOURCE (main's "+" would stay in force otherwise) */
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "s:r:d:i:", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (strcmp(optarg, "SUCCESS") != 0 && strcmp(optarg, "FAILURE") != 0) {
+				fprintf(stderr,
+					"hearth: --status is SUCCESS or FAILURE, not \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			given[0] = optarg;
+			break;
+		case 'r':
+			given[1] = optarg;
+			break;
+		case 'd':
+			given[2] = optarg;
+			break;
+		case 'i':
+			given[3] = optarg;
+			break;
+		case 'D':
+			details = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind + 2 != argc)
+		goto usage;
+	if (details) {
+		json_error_t je;
+		json_t *d;
+
+		if (given[0] || given[1] || given[2] || given[3]) {
+			fprintf(stderr, "hearth: --details replaces --status, --reason, --data "
+					"and --id; give one or the other\n");
+			return 2;
+		}
+		d = json_loads(details, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(d)) {
+			if (d)
+				fprintf(stderr, "hearth: --details must be a JSON object, not %s\n",
+					json_is_array(d)     ? "an array"
+					: json_is_string(d)  ? "a string"
+					: json_is_null(d)    ? "null"
+					: json_is_boolean(d) ? "a boolean"
+							     : "a number");
+			else
+				fprintf(stderr,
+					"hearth: --details must be a JSON object: %s (column %d)\n",
+					je.text, je.column);
+			json_decref(d);
+			return 2;
+		}
+		json_decref(d);
+		/* as given, without the leading blanks (hearthd reads a body as
+		 * JSON only when it starts with "{", as Heat does) */
+		details += strspn(details, " \t\r\n");
+	} else if (given[0] || given[1] || given[2] || given[3]) {
+		json_t *o = json_object();
+
+		for (size_t k = 0; k < 4; k++)
+			if (given[k])
+				json_object_set_new(o, keys[k], json_string(given[k]));
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		if (!text) {
+			fprintf(stderr, "hearth: a signal's values must be UTF-8\n");
+			return 2;
+		}
+	}
+	if ((rc = project(c)) || (rc = canonical(c, argv[optind], base, sizeof(base))))
+		goto out;
+	snprintf(path, sizeof(path), "%s/resources/%s/signal", base, argv[optind + 1]);
+	st = call_text(c, "POST", path, details ? details : text, &b);
+	rc = st >= 200 && st < 300 ? 0 : fail(st, b, NULL);
+out:
+	json_decref(b);
+	free(text);
+	return rc;
+usage:
+	fprintf(stderr, "Usage: hearth signal STACK RESOURCE [--status SUCCESS|FAILURE] "
+			"[--reason REASON] [--data DATA] [--id ID] | [--details JSON]\n");
+	return 2;
+}
+
 int stack_cli_main(struct api_conn *c, int argc, char **argv)
 {
 	const char *group = argv[0], *verb = argc > 1 ? argv[1] : "";
@@ -701,6 +819,10 @@ int stack_cli_main(struct api_conn *c, int argc, char **argv)
 	}
 	if (strcmp(group, "admin") == 0)
 		return admin(c, argc, argv);
+	if (strcmp(group, "signal") == 0)
+		return resource_signal(c, argc, argv);
+	if (strcmp(group, "resource") == 0 && strcmp(verb, "signal") == 0)
+		return resource_signal(c, argc - 1, argv + 1);
 	if (strcmp(group, "stack") == 0) {
 		if (strcmp(verb, "create") == 0 || strcmp(verb, "update") == 0)
 			return stack_create(c, argc - 1, argv + 1, verb[0] == 'u');

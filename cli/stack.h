@@ -1,4 +1,4 @@
-/* hearth stack|output|resource|event|admin ...: the commands that drive
+/* hearth stack|output|resource|event|signal|admin ...: the commands that drive
  * stacks through hearthd's REST API. */
 #ifndef HEARTH_CLI_STACK_H
 #define HEARTH_CLI_STACK_H
