@@ -313,6 +313,29 @@ char *http_query_string(const struct http_req *r)
 	return buf;
 }
 
+struct each {
+	void (*fn)(void *arg, const char *name, const char *value);
+	void *arg;
+};
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct each *x = cls;
+
+	(void)kind;
+	x->fn(x->arg, key, value ? value : "");
+	return MHD_YES;
+}
+
+void http_query_each(const struct http_req *r,
+		     void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	struct each x = {fn, arg};
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_arg, &x);
+}
+
 const char *http_param(const struct http_req *r, const char *name)
 {
 	for (int i = 0; i < r->nparams; i++)

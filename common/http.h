@@ -64,6 +64,9 @@ const char *http_query(const struct http_req *req, const char *name);
 /* The query as "?k=v&..." (URL-encoded again; "" when there is none);
  * malloc'd, NULL when out of memory. */
 char *http_query_string(const struct http_req *req);
+/* Calls fn for each query parameter (decoded; value "" when absent). */
+void http_query_each(const struct http_req *req,
+		     void (*fn)(void *arg, const char *name, const char *value), void *arg);
 /* A {name} segment of the matched pattern, or NULL. */
 const char *http_param(const struct http_req *req, const char *name);
 const char *http_body(const struct http_req *req, size_t *len);

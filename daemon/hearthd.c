@@ -33,6 +33,7 @@
 #include "engine/lifecycle.h"
 #include "engine/wait.h"
 #include "metadata/metadata.h"
+#include "signal/cfn.h"
 #include "signal/signal.h"
 #include "signal/vault.h"
 
@@ -394,15 +395,17 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 			static const struct {
 				const struct http_route *routes;
 				const int *n;
-			} own[ROLE_COUNT][2] = {
+			} own[ROLE_COUNT][3] = {
 				[ROLE_API] = {{api_routes, &api_nroutes},
-					      {signal_routes, &signal_nroutes}},
+					      {signal_routes, &signal_nroutes},
+					      {cfn_routes, &cfn_nroutes}},
 				[ROLE_METADATA] = {{metadata_routes, &metadata_nroutes}},
-				[ROLE_SIGNAL] = {{signal_routes, &signal_nroutes}},
+				[ROLE_SIGNAL] = {{signal_routes, &signal_nroutes},
+						 {cfn_routes, &cfn_nroutes}},
 			};
 			int n = health_nroutes;
 
-			for (int t = 0; t < 2; t++)
+			for (int t = 0; t < 3; t++)
 				n += own[r][t].routes ? *own[r][t].n : 0;
 			if (!(dm->routes[r] = calloc((size_t)n, sizeof(*dm->routes[r])))) {
 				herr_set(e, HERR_NOMEM, "out of memory");
@@ -411,7 +414,7 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 			memcpy(dm->routes[r], health_routes,
 			       (size_t)health_nroutes * sizeof(*dm->routes[r]));
 			n = health_nroutes;
-			for (int t = 0; t < 2; t++)
+			for (int t = 0; t < 3; t++)
 				if (own[r][t].routes) {
 					memcpy(dm->routes[r] + n, own[r][t].routes,
 					       (size_t)*own[r][t].n * sizeof(*dm->routes[r]));

@@ -24,6 +24,7 @@
 #include "engine/netdb.h"
 #include "engine/netres.h"
 #include "engine/rsrc.h"
+#include "engine/software.h"
 #include "engine/wait.h"
 #include "signal/vault.h"
 #include "engine/schema.h"
@@ -637,7 +638,8 @@ static bool needs_carried(const struct job *j, json_t *def, json_t *batch)
  * ResourceGroup, or a template resource (its type names a template). */
 static bool is_nested(const char *type)
 {
-	return strcmp(type, "OS::Heat::ResourceGroup") == 0 || !rtype_is_builtin(type);
+	return strcmp(type, "OS::Heat::ResourceGroup") == 0 || software_is_group(type) ||
+	       !rtype_is_builtin(type);
 }
 
 /* Replaces var in every string of v (values, not keys): index_var. */
@@ -726,6 +728,27 @@ static json_t *nested_request(struct job *j, const char *type, json_t *props)
 				json_object_get(parent, "files"));
 		return req;
 	}
+	if (software_is_group(type)) { /* one deployment per server, named by its key */
+		bool structured = strstr(type, "Structured") != NULL;
+		json_t *res = json_object(), *v, *mp;
+		const char *k;
+
+		json_object_foreach (json_object_get(props, "servers"), k, v) {
+			mp = json_deep_copy(props);
+			json_object_del(mp, "servers");
+			json_object_set(mp, "server", v);
+			json_object_set_new(res, k,
+					    json_pack("{s:s,s:o}", "type",
+						      structured ? "OS::Heat::StructuredDeployment"
+								 : "OS::Heat::SoftwareDeployment",
+						      "properties", mp));
+		}
+		tmpl = json_pack("{s:s,s:o}", "heat_template_version", "2015-04-30", "resources",
+				 res);
+		return json_pack("{s:o,s:O?,s:O?}", "template", tmpl, "environment",
+				 json_object_get(parent, "environment"), "files",
+				 json_object_get(parent, "files"));
+	}
 	tmpl = json_object_get(json_object_get(parent, "files"), type);
 	return json_pack("{s:O?,s:O?,s:O?,s:O}", "template", tmpl, "environment",
 			 json_object_get(parent, "environment"), "files",
@@ -780,6 +803,29 @@ static json_t *nested_attributes(struct job *j, const char *type, const char *ch
 	json_object_set_new(out, "OS::stack_id", json_string(child));
 	if (!rec)
 		return out;
+	if (software_is_group(type)) { /* each attribute as a map: server key -> value */
+		const char *key, *a;
+		json_t *attrs, *v;
+
+		json_decref(rec);
+		if (!(all = sdb_resources(child, &j->e)))
+			return out;
+		json_object_foreach (all, key, res) {
+			attrs = json_object_get(res, "attributes");
+			json_object_foreach (attrs, a, v) {
+				char plural[128];
+				json_t *m;
+
+				snprintf(plural, sizeof(plural), "%s%s", a,
+					 strncmp(a, "deploy_", 7) == 0 ? "s" : "");
+				if (!(m = json_object_get(out, plural)))
+					json_object_set_new(out, plural, m = json_object());
+				json_object_set(m, key, v);
+			}
+		}
+		json_decref(all);
+		return out;
+	}
 	if (strcmp(type, "OS::Heat::ResourceGroup") != 0) {
 		json_object_update(out, json_object_get(rec, "outputs_raw"));
 		json_decref(rec);
@@ -1062,7 +1108,7 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			goto out;
 		}
 		p[k].until_ns = clock_now_ns() + p[k].r.wait_ms * 1000000ull;
-		signals |= p[k].r.wait_handle[0] != '\0';
+		signals |= p[k].r.wait_handle[0] || p[k].r.wait_deployment[0];
 	}
 	/* the carried wait conditions wait along with this batch */
 	for (size_t c = 0; c < j->ncarry; c++) {
@@ -1136,6 +1182,25 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 					continue;
 				}
 				p[k].r.attributes = json_pack("{s:o}", "data", data);
+			} else if (p[k].r.wait_deployment[0]) { /* no clock but the stack's */
+				json_t *attrs = NULL;
+				int st =
+					software_check(p[k].name, p[k].r.wait_deployment, &attrs,
+						       p[k].r.reason, sizeof(p[k].r.reason), &j->e);
+
+				if (st == -2) {
+					rc = -1;
+					goto out;
+				}
+				if (st == -1) {
+					pending_failed(j, &p[k], why, size);
+					rc = 1;
+					goto out;
+				}
+				if (st == 0)
+					continue;
+				json_decref(p[k].r.attributes);
+				p[k].r.attributes = attrs;
 			} else if (p[k].until_ns > now) {
 				next = p[k].until_ns < next ? p[k].until_ns : next;
 				continue;
@@ -1195,7 +1260,7 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 			for (size_t k = 0; k < np; k++)
 				if (p[k].name) {
 					left++;
-					waits += p[k].r.wait_handle[0] != '\0';
+					waits += p[k].r.wait_handle[0] || p[k].r.wait_deployment[0];
 				}
 			if (left == waits && (j->carry = calloc(left, sizeof(*j->carry)))) {
 				for (size_t k = 0; k < np; k++)

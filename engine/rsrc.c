@@ -12,6 +12,7 @@
 #include "engine/netres.h"
 #include "engine/schema.h"
 #include "engine/server.h"
+#include "engine/software.h"
 #include "engine/wait.h"
 #include "engine/stackdb.h"
 
@@ -220,6 +221,8 @@ int rsrc_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 		return netres_create(c, props, r);
 	if (wait_handles(type))
 		return wait_create(c, props, r);
+	if (software_handles(type))
+		return software_create(c, props, r);
 	if (strcmp(type, "OS::Nova::Server") == 0)
 		return server_create(c, props, r);
 	if (strcmp(type, "OS::Heat::None") == 0) {
@@ -258,6 +261,8 @@ int rsrc_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props,
 		return netres_update(c, old_props, new_props, r);
 	if (wait_handles(type))
 		return wait_update(c, old_props, new_props, r);
+	if (software_handles(type))
+		return software_update(c, old_props, new_props, r);
 	if (strcmp(type, "OS::Nova::Server") == 0)
 		return server_update(c, old_props, new_props, r);
 	if (strcmp(type, "OS::Heat::None") == 0)
@@ -304,6 +309,8 @@ int rsrc_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 	if (netres_handles(c->type) && netres_delete(c, props, r) < 0)
 		return -1;
 	if (wait_handles(c->type) && wait_delete(c, props, r) < 0)
+		return -1;
+	if (software_handles(c->type) && software_delete(c, props, r) < 0)
 		return -1;
 	if (strcmp(c->type, "OS::Nova::Server") == 0 && server_delete(c, props, r) < 0)
 		return -1;

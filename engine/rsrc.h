@@ -25,6 +25,8 @@ struct rsrc_result {
 	 * stack) has wait_count signals, failed after wait_ms */
 	char wait_handle[256];
 	long wait_count;
+	/* a software deployment (its id): complete when its signal came */
+	char wait_deployment[40];
 	char reason[512];
 };
 

@@ -11,7 +11,10 @@
 #include "engine/compute.h"
 #include "engine/netdb.h"
 #include "engine/netres.h"
+#include "engine/software.h"
 #include "engine/stackdb.h"
+#include "engine/swdb.h"
+#include "signal/vault.h"
 
 /* netres.c: a port for a server's network entry */
 json_t *netres_port_make(const struct rsrc_ctx *c, struct rsrc_result *r, const char *network,
@@ -219,15 +222,39 @@ int server_refresh(const char *uuid, struct herr *e)
 
 /* ---------------------------------------------------------------- create */
 
-static json_t *user_data(json_t *props)
+/* user_data as the guest gets it (base64): as given, or for
+ * SOFTWARE_CONFIG Heat's multipart message around it (the user_data may
+ * name a stored config) carrying the agents' bootstrap metadata. */
+static json_t *user_data(const struct rsrc_ctx *c, json_t *props, const char *uuid)
 {
 	const char *ud = str(props, "user_data");
-	size_t n = strlen(ud);
-	char *b64;
-	json_t *v;
+	size_t n;
+	char *b64, *multi = NULL;
+	json_t *v, *cfg = NULL;
 
-	if (!n)
+	if (strcmp(str(props, "user_data_format"), "SOFTWARE_CONFIG") == 0) {
+		struct herr e = HERR_INIT;
+		json_t *md = json_pack(
+			"{s:[],s:o*}", "deployments", "os-collect-config",
+			software_collect_config(c->stack_id, c->stack_name, c->name, c->seq, uuid,
+						str(props, "software_config_transport")));
+
+		if (*ud && (cfg = swdb_config_get(ud, &e)) &&
+		    json_is_string(json_object_get(cfg, "config")))
+			ud = str(cfg, "config");
+		multi = software_user_data(ud, md);
+		json_decref(md);
+		if (!multi) {
+			json_decref(cfg);
+			return json_null();
+		}
+		ud = multi;
+	}
+	n = strlen(ud);
+	if (!n) {
+		json_decref(cfg);
 		return json_null();
+	}
 	b64 = malloc(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL));
 	if (!b64)
 		return json_null();
@@ -235,6 +262,8 @@ static json_t *user_data(json_t *props)
 			  (const unsigned char *)ud, n, sodium_base64_VARIANT_ORIGINAL);
 	v = json_string(b64);
 	free(b64);
+	free(multi);
+	json_decref(cfg);
 	return v;
 }
 
@@ -354,6 +383,24 @@ static json_t *group_names(const struct rsrc_ctx *c, json_t *props)
 	return out;
 }
 
+/* os_collect_config: whole for the template, its secret masked where it
+ * is stored or shown. */
+static void collect_attribute(const struct rsrc_ctx *c, struct rsrc_result *r, json_t *srv)
+{
+	json_t *occ =
+		software_collect_config(c->stack_id, c->stack_name, c->name,
+					(uint64_t)json_integer_value(json_object_get(srv, "seq")),
+					str(srv, "id"), str(srv, "software_config_transport"));
+	json_t *masked = json_deep_copy(occ);
+	json_t *cfn = json_object_get(masked, "cfn");
+
+	if (cfn)
+		json_object_set_new(cfn, "secret_access_key", json_string("******"));
+	json_object_set_new(r->attributes, "os_collect_config", occ ? occ : json_object());
+	r->stored = json_deep_copy(r->attributes);
+	json_object_set_new(r->stored, "os_collect_config", masked ? masked : json_object());
+}
+
 int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 {
 	const struct compute_cfg *cc = compute_cfg();
@@ -373,6 +420,22 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 		rsrc_fail(c, r, "ResourceTypeUnavailable",
 			  "the local compute driver is not configured");
 		goto out;
+	}
+	{
+		const char *t = str(props, "software_config_transport");
+
+		if (strcmp(t, "POLL_SERVER_HEAT") == 0 || strcmp(t, "ZAQAR_MESSAGE") == 0) {
+			rsrc_fail(c, r, "ValueError",
+				  "software_config_transport %s needs Keystone (or Zaqar), which "
+				  "Hearth does not run: use POLL_SERVER_CFN or POLL_TEMP_URL",
+				  t);
+			goto out;
+		}
+		if ((!*t || strcmp(t, "POLL_SERVER_CFN") == 0) &&
+		    vault_ec2_issue(c->stack_id, c->name, c->seq, &e) < 0) {
+			rsrc_fail(c, r, "Error", "%s", e.msg);
+			goto out;
+		}
 	}
 	if (key) {
 		char kid[SDB_ID_SIZE];
@@ -431,7 +494,7 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 			json_string_value(json_object_get(props, "availability_zone")) ?: "nova",
 			"image", str(props, "image"), "flavor", str(props, "flavor"), "key_name",
 			key ? json_string(key) : json_null(), "public_key", pub, "address", addr,
-			"user_data", user_data(props), "user_data_format",
+			"user_data", user_data(c, props, uuid), "user_data_format",
 			json_string_value(json_object_get(props, "user_data_format"))
 				?: "HEAT_CFNTOOLS",
 			"reservation_id", resv, "meta",
@@ -459,6 +522,12 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 		json_object_set_new(srv, "hostname", json_string(n ? host : "server"));
 	}
 	json_object_set(srv, "own_ports", own);
+	/* what the agents' credentials and metadata URL derive from */
+	json_object_set_new(srv, "seq", json_integer((json_int_t)c->seq));
+	json_object_set_new(
+		srv, "software_config_transport",
+		json_string(json_string_value(json_object_get(props, "software_config_transport"))
+				    ?: "POLL_SERVER_CFN"));
 	ndb_ip_parse(addr, &ip);
 	if (geteuid() == 0) /* the guest's own user: the metadata role checks it */
 		json_object_set_new(
@@ -482,6 +551,7 @@ int server_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 	r->attributes = attributes(srv, doc);
 	json_object_set_new(r->attributes, "show", json_deep_copy(doc));
 	json_object_del(json_object_get(r->attributes, "show"), "user_data");
+	collect_attribute(c, r, srv);
 	rc = 0;
 out:
 	json_decref(srv);
@@ -509,7 +579,17 @@ int server_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props
 	json_object_set_new(srv, "flavor",
 			    rsrc_or_new(json_object_get(new_props, "flavor"), json_string("")));
 	json_object_set(srv, "tags", json_object_get(new_props, "tags") ?: json_null());
-	if (ndb_save(srv, &e) < 0 || !(doc = render(srv, &e))) {
+	if (json_is_string(v = json_object_get(new_props, "software_config_transport"))) {
+		json_object_set(srv, "software_config_transport", v);
+		if (strcmp(json_string_value(v), "POLL_SERVER_CFN") == 0 &&
+		    vault_ec2_issue(c->stack_id, c->name,
+				    (uint64_t)json_integer_value(json_object_get(srv, "seq")),
+				    &e) < 0) {
+			json_decref(srv);
+			return rsrc_fail(c, r, "Error", "%s", e.msg);
+		}
+	}
+	if (ndb_save(srv, &e) < 0 || swdb_server_touch(uuid, &e) < 0 || !(doc = render(srv, &e))) {
 		json_decref(srv);
 		return rsrc_fail(c, r, "Error", "%s", e.msg);
 	}
@@ -521,6 +601,7 @@ int server_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props
 	r->attributes = attributes(srv, doc);
 	json_object_set_new(r->attributes, "show", json_deep_copy(doc));
 	json_object_del(json_object_get(r->attributes, "show"), "user_data");
+	collect_attribute(c, r, srv);
 	json_decref(doc);
 	json_decref(srv);
 	return 0;
@@ -530,11 +611,13 @@ int server_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r
 {
 	struct herr e = HERR_INIT;
 	const char *uuid = str(c->stored, "physical_resource_id");
-	json_t *srv = ndb_get(uuid, &e), *x, *own;
+	json_t *srv, *x, *own;
 	size_t i;
 
 	(void)props;
-	if (!srv)
+	if (vault_ec2_revoke(c->stack_id, c->name, &e) < 0)
+		return rsrc_fail(c, r, "Error", "%s", e.msg);
+	if (!(srv = ndb_get(uuid, &e)))
 		return e.code == HERR_NOT_FOUND || !*uuid ? 0
 							  : rsrc_fail(c, r, "Error", "%s", e.msg);
 	own = json_object_get(srv, "own_ports");

@@ -16,6 +16,11 @@ void wait_set_endpoint(const char *base)
 	snprintf(endpoint_base, sizeof(endpoint_base), "%s", base);
 }
 
+const char *wait_endpoint(void)
+{
+	return endpoint_base;
+}
+
 bool wait_is_handle(const char *type)
 {
 	return strcmp(type, "OS::Heat::WaitConditionHandle") == 0;

@@ -15,6 +15,7 @@
 
 /* The base URL of the signal endpoint, as guests reach it. */
 void wait_set_endpoint(const char *base);
+const char *wait_endpoint(void);
 
 bool wait_handles(const char *type);
 bool wait_is_handle(const char *type);

@@ -14,7 +14,9 @@
 #include "common/store.h"
 #include "engine/pyjson.h"
 #include "engine/stackdb.h"
+#include "engine/software.h"
 #include "engine/wait.h"
+#include "signal/cfn.h"
 #include "signal/vault.h"
 
 static const char *str(json_t *o, const char *k)
@@ -24,7 +26,7 @@ static const char *str(json_t *o, const char *k)
 
 /* Heat's rule for when a body is JSON (§1.3): it starts with "{" and its
  * media type is JSON, plain text or none at all. */
-static bool json_body(struct http_req *req, const char *body, size_t len)
+bool signal_json_body(struct http_req *req, const char *body, size_t len)
 {
 	const char *ct = http_header(req, "Content-Type");
 	size_t n;
@@ -108,8 +110,8 @@ static const char *normalise(json_t *d, const char **status, char **reason, char
 	return NULL;
 }
 
-static int record(struct http_req *req, json_t *rec, json_t *res, const char *id,
-		  const char *resource, json_t *details)
+int signal_store(const char *id, json_t *res, const char *resource, json_t *details, char *why,
+		 size_t size, struct herr *e)
 {
 	/* KEYS: the handle's signals, the stack's events, its wake stream.
 	 * ARGV: status, reason, data (JSON), id, the event (JSON), whether a
@@ -129,17 +131,38 @@ static int record(struct http_req *req, json_t *rec, json_t *res, const char *id
 		"redis.call('XADD', KEYS[3], 'MAXLEN', '~', '64', '*', 's', id)\n"
 		"return id\n";
 	const char *status = NULL, *bad;
-	char *reason = NULL, *data = NULL, *sid = NULL, *ev = NULL, now[21];
+	char *reason = NULL, *data = NULL, *sid = NULL, *ev = NULL;
 	char sk[256], ek[128], wk[128];
-	struct herr e = HERR_INIT;
 	struct store_reply *r;
-	json_t *event;
-	int rc;
+	int rc = 0;
 
 	if ((bad = normalise(details, &status, &reason, &data, &sid))) {
-		rc = http_error(req, 400, "BadRequest", "%s", bad);
+		snprintf(why, size, "%s", bad);
+		rc = 1;
 		goto out;
 	}
+	ev = signal_event(res, resource);
+	snprintf(sk, sizeof(sk), "hearth:stack:{%s}:signals:%s", id, resource);
+	snprintf(ek, sizeof(ek), "hearth:stack:{%s}:events", id);
+	wait_wake_key(id, wk, sizeof(wk));
+	r = store_cmdv(e, "EVAL", lua, "3", sk, ek, wk, status, reason ? reason : "", data,
+		       sid ? sid : "", ev ? ev : "{}", reason ? "1" : "0", sid ? "1" : "0", NULL);
+	store_reply_free(&r);
+	rc = herr_isset(e) ? -1 : 0;
+out:
+	free(reason);
+	free(data);
+	free(sid);
+	free(ev);
+	return rc;
+}
+
+char *signal_event(json_t *res, const char *resource)
+{
+	char now[21];
+	json_t *event;
+	char *ev;
+
 	sdb_now(now);
 	event = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:n}", "event_time", now, "resource_name",
 			  resource, "physical_resource_id", str(res, "physical_resource_id"),
@@ -148,21 +171,7 @@ static int record(struct http_req *req, json_t *rec, json_t *res, const char *id
 			  "resource_properties");
 	ev = json_dumps(event, JSON_COMPACT);
 	json_decref(event);
-	snprintf(sk, sizeof(sk), "hearth:stack:{%s}:signals:%s", id, resource);
-	snprintf(ek, sizeof(ek), "hearth:stack:{%s}:events", id);
-	wait_wake_key(id, wk, sizeof(wk));
-	r = store_cmdv(&e, "EVAL", lua, "3", sk, ek, wk, status, reason ? reason : "", data,
-		       sid ? sid : "", ev ? ev : "{}", reason ? "1" : "0", sid ? "1" : "0", NULL);
-	store_reply_free(&r);
-	(void)rec;
-	rc = herr_isset(&e) ? http_herr(req, &e)
-			    : http_reply(req, 200, "application/json", "null", 4);
-out:
-	free(reason);
-	free(data);
-	free(sid);
-	free(ev);
-	return rc;
+	return ev;
 }
 
 static int resource_signal(struct http_req *req, void *arg)
@@ -206,13 +215,17 @@ static int resource_signal(struct http_req *req, void *arg)
 				str(res, "resource_action"));
 		goto out;
 	}
+	if (software_is_deployment(str(res, "resource_type"))) {
+		rc = cfn_deployment_signal(req, id, res, resource, body, len);
+		goto out;
+	}
 	if (!wait_is_handle(str(res, "resource_type"))) {
 		rc = http_error(req, 400, "ResourceActionNotSupported",
 				"Resource %s of type %s does not take signals", resource,
 				str(res, "resource_type"));
 		goto out;
 	}
-	if (json_body(req, body, len)) {
+	if (signal_json_body(req, body, len)) {
 		json_error_t je;
 
 		details = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
@@ -228,7 +241,15 @@ static int resource_signal(struct http_req *req, void *arg)
 	} else {
 		details = json_object(); /* no JSON: a default SUCCESS signal, as Heat */
 	}
-	rc = record(req, rec, res, id, resource, details);
+	{
+		char why[300];
+		struct herr se = HERR_INIT;
+		int st = signal_store(id, res, resource, details, why, sizeof(why), &se);
+
+		rc = st < 0   ? http_herr(req, &se)
+		     : st > 0 ? http_error(req, 400, "BadRequest", "%s", why)
+			      : http_reply(req, 200, "application/json", "null", 4);
+	}
 out:
 	json_decref(details);
 	json_decref(res);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,7 +53,8 @@ int vault_init(const char *path, struct herr *e)
 	return 0;
 }
 
-void vault_token(const char *stack, const char *resource, uint64_t seq, char out[VAULT_TOKEN_SIZE])
+void vault_derive(const char *purpose, const char *stack, const char *resource, uint64_t seq,
+		  char out[VAULT_TOKEN_SIZE])
 {
 	crypto_auth_hmacsha256_state st;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -60,13 +62,18 @@ void vault_token(const char *stack, const char *resource, uint64_t seq, char out
 
 	snprintf(s, sizeof(s), "%llu", (unsigned long long)seq);
 	crypto_auth_hmacsha256_init(&st, token_key, sizeof(token_key));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)"signal", 7);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)purpose, strlen(purpose) + 1);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)stack, strlen(stack) + 1);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)resource, strlen(resource) + 1);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)s, strlen(s));
 	crypto_auth_hmacsha256_final(&st, mac);
 	sodium_bin2hex(out, VAULT_TOKEN_SIZE, mac, sizeof(mac));
 	sodium_memzero(mac, sizeof(mac));
+}
+
+void vault_token(const char *stack, const char *resource, uint64_t seq, char out[VAULT_TOKEN_SIZE])
+{
+	vault_derive("signal", stack, resource, seq, out);
 }
 
 static void hash_of(const char *token, char out[65])
@@ -144,6 +151,91 @@ int vault_revoke(const char *stack, const char *resource, struct herr *e)
 
 	handles_key(hk, sizeof(hk), stack);
 	r = store_cmdv(e, "EVAL", lua, "2", INDEX, hk, resource, NULL);
+	store_reply_free(&r);
+	return herr_isset(e) ? -1 : 0;
+}
+
+/* ------------------------------------------------------ EC2 credentials */
+
+#define EC2_INDEX "hearth:signal:ec2"
+
+static void ec2_key(char *buf, size_t size, const char *stack)
+{
+	snprintf(buf, size, "hearth:stack:{%s}:ec2", stack);
+}
+
+void vault_ec2(const char *stack, const char *resource, uint64_t seq,
+	       char access[VAULT_ACCESS_SIZE], char secret[VAULT_SECRET_SIZE])
+{
+	char t[VAULT_TOKEN_SIZE];
+
+	vault_derive("ec2-access", stack, resource, seq, t);
+	for (int i = 0; i < VAULT_ACCESS_SIZE - 1; i++) /* AWS keys are upper case */
+		access[i] = t[i] >= 'a' && t[i] <= 'f' ? (char)(t[i] - 32) : t[i];
+	access[VAULT_ACCESS_SIZE - 1] = '\0';
+	vault_derive("ec2-secret", stack, resource, seq, t);
+	memcpy(secret, t, VAULT_SECRET_SIZE - 1);
+	secret[VAULT_SECRET_SIZE - 1] = '\0';
+	sodium_memzero(t, sizeof(t));
+}
+
+int vault_ec2_issue(const char *stack, const char *resource, uint64_t seq, struct herr *e)
+{
+	static const char lua[] = "local old = redis.call('HGET', KEYS[2], ARGV[2])\n"
+				  "if old then redis.call('HDEL', KEYS[1], old) end\n"
+				  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])\n"
+				  "redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])\n"
+				  "return 1\n";
+	char access[VAULT_ACCESS_SIZE], secret[VAULT_SECRET_SIZE], k[128], scope[300];
+	struct store_reply *r;
+
+	vault_ec2(stack, resource, seq, access, secret);
+	sodium_memzero(secret, sizeof(secret));
+	ec2_key(k, sizeof(k), stack);
+	snprintf(scope, sizeof(scope), "%s/%llu/%s", stack, (unsigned long long)seq, resource);
+	r = store_cmdv(e, "EVAL", lua, "2", EC2_INDEX, k, access, resource, scope, NULL);
+	store_reply_free(&r);
+	return herr_isset(e) ? -1 : 0;
+}
+
+int vault_ec2_lookup(const char *access, char stack[64], char *resource, size_t size,
+		     char secret[VAULT_SECRET_SIZE], struct herr *e)
+{
+	struct store_reply *r;
+	const char *scope, *slash, *slash2;
+	char acc[VAULT_ACCESS_SIZE];
+	unsigned long long seq;
+	int rc = 401;
+
+	if (!access || strlen(access) != VAULT_ACCESS_SIZE - 1)
+		return 401;
+	if (!(r = store_cmdv(e, "HGET", EC2_INDEX, access, NULL)))
+		return -1;
+	if (store_reply_type(r) == STORE_STR && (scope = store_reply_str(r, NULL)) &&
+	    (slash = strchr(scope, '/')) && (size_t)(slash - scope) < 64 &&
+	    (slash2 = strchr(slash + 1, '/')) && strlen(slash2 + 1) < size) {
+		snprintf(stack, 64, "%.*s", (int)(slash - scope), scope);
+		seq = strtoull(slash + 1, NULL, 10);
+		snprintf(resource, size, "%s", slash2 + 1);
+		vault_ec2(stack, resource, seq, acc, secret);
+		/* the index names the key: it must also be the one derived */
+		rc = sodium_memcmp(acc, access, VAULT_ACCESS_SIZE - 1) == 0 ? 0 : 401;
+	}
+	store_reply_free(&r);
+	return rc;
+}
+
+int vault_ec2_revoke(const char *stack, const char *resource, struct herr *e)
+{
+	static const char lua[] = "local old = redis.call('HGET', KEYS[2], ARGV[1])\n"
+				  "if old then redis.call('HDEL', KEYS[1], old) end\n"
+				  "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+				  "return 1\n";
+	char k[128];
+	struct store_reply *r;
+
+	ec2_key(k, sizeof(k), stack);
+	r = store_cmdv(e, "EVAL", lua, "2", EC2_INDEX, k, resource, NULL);
 	store_reply_free(&r);
 	return herr_isset(e) ? -1 : 0;
 }

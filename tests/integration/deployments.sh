@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Software configs and deployments with a real hearthd and the real
+# os-collect-config (cfn and request collectors) and cfn-signal: derived
+# configs in the server's metadata, signature version 2, signals with
+# outputs and failures, TEMP_URL_SIGNAL, NO_SIGNAL, updates, deletes.
+. "$(dirname "$0")/../lib.sh"
+
+OCC=/usr/bin/os-collect-config
+HD_STATE=$T/state
+SOCK=$HD_STATE/redis/redis.sock
+# the guests boot without collecting: this test plays the agent itself
+start_hearthd a --set compute.boot_command="/bin/true"
+ok $? "hearthd starts"
+P1=$(issue_token p1)
+hearth() { HEARTH_URL=$API HEARTH_TOKEN=$P1 HEARTH_PROJECT=p1 "$B/hearth" "$@"; }
+status() { hearth -f json stack show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stack_status"])'; }
+reason() { hearth -f json stack show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stack_status_reason"])'; }
+output() { hearth -f json output show "$1" "$2" | python3 -c 'import json,sys; v=json.load(sys.stdin)["output_value"]; print(v if isinstance(v, str) else json.dumps(v))'; }
+stack_id() { hearth -f json stack show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
+rcli() { redis-cli -s "$SOCK" "$@"; }
+# boot_data SERVER-ID: the cfn-init-data part of the server's user_data
+boot_data() {
+	rcli GET "hearth:instance:$1" | python3 -c '
+import base64, email, json, sys
+doc = json.load(sys.stdin)
+msg = email.message_from_bytes(base64.b64decode(doc["user_data"]))
+for part in msg.walk():
+    if part.get_content_type() == "text/x-cfninitdata":
+        print(part.get_payload(decode=True).decode())'
+}
+# jq-ish: field PATH of JSON on stdin (python expression on d)
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); v=$1; print(v if isinstance(v, str) else json.dumps(v))"; }
+
+cat >"$T/deploy.yaml" <<'YAML'
+heat_template_version: 2018-08-31
+parameters:
+  foo: {type: string, default: fooooo}
+resources:
+  config:
+    type: OS::Heat::SoftwareConfig
+    properties:
+      group: script
+      inputs:
+      - name: foo
+      - name: bar
+        default: baz
+      outputs:
+      - name: result
+      config: |
+        #!/bin/sh
+        echo "hello $foo"
+        printf 'done-%s' "$deploy_action" > "$heat_outputs_path.result"
+  server:
+    type: OS::Nova::Server
+    metadata: {role: web}
+    properties: {image: debian, flavor: small, user_data_format: SOFTWARE_CONFIG}
+  deployment:
+    type: OS::Heat::SoftwareDeployment
+    properties:
+      config: {get_resource: config}
+      server: {get_resource: server}
+      input_values: {foo: {get_param: foo}, extra: 42}
+outputs:
+  result: {value: {get_attr: [deployment, result]}}
+  stdout: {value: {get_attr: [deployment, deploy_stdout]}}
+  code: {value: {get_attr: [deployment, deploy_status_code]}}
+  server: {value: {get_resource: server}}
+  deployment: {value: {get_resource: deployment}}
+YAML
+hearth stack create -t "$T/deploy.yaml" d >/dev/null
+ok $? "a stack with a server and a deployment is accepted"
+D=$(stack_id d)
+dep_waiting() { hearth event list d | grep -q "deployment.*CREATE_IN_PROGRESS"; }
+wait_for "$(secs 20)" dep_waiting
+SERVER=$(rcli KEYS 'hearth:instance:*' | head -n 1 | sed 's/hearth:instance://')
+BOOT=$(boot_data "$SERVER")
+like "$BOOT" '"collectors": ?\["ec2", ?"cfn", ?"local"\]' "the boot metadata names the cfn collector (POLL_SERVER_CFN)"
+CFN_URL=$(field 'd["os-collect-config"]["cfn"]["metadata_url"]' <<<"$BOOT")
+AK=$(field 'd["os-collect-config"]["cfn"]["access_key_id"]' <<<"$BOOT")
+SK=$(field 'd["os-collect-config"]["cfn"]["secret_access_key"]' <<<"$BOOT")
+CPATH=$(field 'd["os-collect-config"]["cfn"]["path"]' <<<"$BOOT")
+is "$CFN_URL" "$SIG/v1/" "metadata_url is the signal endpoint's /v1/"
+is "$CPATH" "server.Metadata" "path is the server resource's Metadata"
+
+# the real os-collect-config, cfn collector, print mode
+mkdir -p "$T/occ"
+collect_cfn() {
+	$OCC --one-time --print --cachedir "$T/occ/cache" --backup-cachedir "$T/occ/backup" \
+		--cfn-metadata-url "$CFN_URL" --cfn-stack-name d --cfn-path "$CPATH" \
+		--cfn-access-key-id "$AK" --cfn-secret-access-key "$1" cfn 2>"$T/occ.err"
+}
+MD=$(collect_cfn "$SK")
+ok $? "os-collect-config's cfn collector reads the server's metadata"
+is "$(field 'd["cfn"]["role"]' <<<"$MD")" web "the template's metadata is there"
+is "$(field 'len(d["cfn"]["deployments"])' <<<"$MD")" 1 "with one deployment"
+DEP=$(field 'd["cfn"]["deployments"][0]' <<<"$MD")
+is "$(field 'd["group"]' <<<"$DEP")" script "its group"
+is "$(field '[i["name"] for i in d["inputs"]]' <<<"$DEP")" \
+	'["foo", "bar", "extra", "deploy_server_id", "deploy_action", "deploy_stack_id", "deploy_resource_name", "deploy_signal_transport", "deploy_signal_id", "deploy_signal_verb"]' \
+	"inputs in Heat's order: declared, extra, implicit, transport's"
+is "$(field '[i.get("value") for i in d["inputs"]][:3]' <<<"$DEP")" '["fooooo", "baz", 42]' "values: given, default, extra"
+is "$(field '[i["value"] for i in d["inputs"] if i["name"] == "deploy_stack_id"][0]' <<<"$DEP")" "d/$D" "deploy_stack_id is NAME/ID"
+is "$(field '[i["value"] for i in d["inputs"] if i["name"] == "deploy_server_id"][0]' <<<"$DEP")" "$SERVER" "deploy_server_id is the server"
+SIGURL=$(field '[i["value"] for i in d["inputs"] if i["name"] == "deploy_signal_id"][0]' <<<"$DEP")
+like "$SIGURL" "^$SIG/v1/signal/arn%3Aopenstack%3Aheat%3A%3Ap1%3Astacks/d/$D/resources/deployment\?Timestamp=[0-9T%AZ-]+&SignatureMethod=HmacSHA256&AWSAccessKeyId=[0-9A-F]{20}&SignatureVersion=2&Signature=" \
+	"deploy_signal_id is Heat's pre-signed CFN URL"
+! collect_cfn "wrong$SK" >/dev/null 2>&1 || ! grep -q '"deployments"' <(collect_cfn "wrong$SK")
+ok $? "a wrong secret reads nothing"
+code=$(curl -s -o "$T/body" -w '%{http_code}' "$CFN_URL?Action=DescribeStackResource&StackName=d&LogicalResourceId=server&AWSAccessKeyId=$AK&SignatureVersion=2&SignatureMethod=HmacSHA256&Signature=AAAA")
+is "$code" 403 "a forged signature gets 403"
+like "$(cat "$T/body")" "<Code>SignatureDoesNotMatch</Code>" "with AWS's code"
+
+# the signal, as heat-config-notify sends it (POST, JSON)
+is "$(status d)" CREATE_IN_PROGRESS "the stack waits for the deployment's signal"
+code=$(curl -s -o "$T/body2" -w "%{http_code}" -X POST -H "Content-Type: application/json" \
+	--data-binary '{"result": "done-CREATE", "deploy_stdout": "hello fooooo\n", "deploy_stderr": "", "deploy_status_code": 0}' "$SIGURL")
+is "$code" 200 "the deployment's signal is accepted"
+wait_for "$(secs 20)" test "$(status d)" = CREATE_COMPLETE
+is "$(status d)" CREATE_COMPLETE "the stack completes on the signal"
+is "$(output d result)" done-CREATE "the declared output comes back"
+is "$(output d stdout)" "hello fooooo" "deploy_stdout comes back"
+is "$(output d code)" 0 "deploy_status_code comes back"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary '{}' "$SIGURL")
+is "$code" 409 "a second signal to a finished deployment is refused (409)"
+like "$(hearth event list d)" "Signal: deployment [0-9a-f-]+ succeeded" "the signal is an event"
