@@ -6,14 +6,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 static int log_fd = -1;
+static int tee_fd = -1;
+static int console_is_log; /* stderr is the log file: lines go there once */
 
 int alog_open(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	struct stat a, b;
 
 	if (fd < 0) {
 		fprintf(stderr, "hearth-agent: cannot open log %s: %s\n", path, strerror(errno));
@@ -22,6 +26,8 @@ int alog_open(const char *path)
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = fd;
+	console_is_log = fstat(fd, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+			 a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 	return 0;
 }
 
@@ -35,6 +41,12 @@ void alog_close(void)
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = -1;
+	console_is_log = 0;
+}
+
+void alog_tee(int fd)
+{
+	tee_fd = fd;
 }
 
 void alog(enum alog_level lvl, const char *fmt, ...)
@@ -51,11 +63,14 @@ void alog(enum alog_level lvl, const char *fmt, ...)
 	va_end(ap);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "hearth-agent: %s%s\n",
-		lvl == ALOG_INFO   ? ""
-		: lvl == ALOG_WARN ? "warning: "
-				   : "error: ",
-		msg);
+	if (!console_is_log)
+		fprintf(stderr, "hearth-agent: %s%s\n",
+			lvl == ALOG_INFO   ? ""
+			: lvl == ALOG_WARN ? "warning: "
+					   : "error: ",
+			msg);
+	if (tee_fd >= 0 && lvl != ALOG_INFO)
+		dprintf(tee_fd, "%s: %s\n", names[lvl], msg);
 	if (log_fd < 0)
 		return;
 	n = snprintf(line, sizeof(line), "%s %s %s\n", stamp, names[lvl], msg);

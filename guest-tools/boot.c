@@ -6,6 +6,7 @@
 #include "guest-tools/boot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -13,11 +14,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "guest-tools/alog.h"
 #include "guest-tools/cloudconfig.h"
+#include "guest-tools/collect.h"
 #include "guest-tools/guest.h"
 #include "guest-tools/imds.h"
 #include "guest-tools/rootfs.h"
@@ -30,12 +34,13 @@
 #define DEFAULT_TIMEOUT 120
 #define STATE_GPATH     "/var/lib/hearth-agent"
 #define LOG_GPATH       "/var/log/hearth-agent.log"
+#define COLLECT_LOG     "/var/log/hearth-agent-collect.log"
 #define MAX_ENV         24
 
 struct boot_opts {
 	const char *url, *bind, *root, *user, *state_dir, *log;
 	int timeout_s;
-	bool force, no_run;
+	bool force, no_run, no_collect;
 };
 
 void boot_usage(FILE *out)
@@ -57,7 +62,9 @@ void boot_usage(FILE *out)
 	      "                    (default ROOT" LOG_GPATH ")\n"
 	      "  -t, --timeout S   how long to wait for the metadata service (default 120)\n"
 	      "  -f, --force       run user_data again although this instance has booted\n"
-	      "      --no-run      fetch and write files, but run no command or script\n",
+	      "      --no-run      fetch and write files, but run no command or script\n"
+	      "      --no-collect  do not start collect, although user_data carries Heat's\n"
+	      "                    os-collect-config section (software deployments)\n",
 	      out);
 }
 
@@ -75,6 +82,7 @@ static int parse_opts(int argc, char **argv, struct boot_opts *o)
 		{"timeout", required_argument, NULL, 't'},
 		{"force", no_argument, NULL, 'f'},
 		{"no-run", no_argument, NULL, 'N'},
+		{"no-collect", no_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *env;
@@ -125,6 +133,9 @@ static int parse_opts(int argc, char **argv, struct boot_opts *o)
 			break;
 		case 'N':
 			o->no_run = true;
+			break;
+		case 'C':
+			o->no_collect = true;
 			break;
 		default:
 			return -1;
@@ -386,12 +397,148 @@ static void read_user_data(const struct imds_data *d, struct ud_parts *parts, js
 		case UD_UNKNOWN:
 			why = "unhandled type";
 			break;
+		case UD_HANDLER:
+			alog_info(
+				"user_data part %zu (%s): not run: hearth-agent runs no Python part "
+				"handlers (it writes text/x-cfninitdata parts itself)",
+				i + 1, p->ctype);
+			break;
 		case UD_SCRIPT:
+		case UD_CFNDATA:
 			break;
 		}
 		if (why)
 			alog_warn("user_data part %zu (%s): %s: skipped", i + 1, p->ctype, why);
 	}
+}
+
+/* ------------------------------------------------ software deployments */
+
+static bool valid_file_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len >= 1 && len < 128 && n[0] != '.' &&
+	       strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		       len;
+}
+
+/* text/x-cfninitdata parts, where Heat's part handler puts them:
+ * ROOT/var/lib/heat-cfntools/NAME (a 0700 directory) and
+ * ROOT/var/lib/cloud/data/NAME, 0600 (they carry credentials).  Returns
+ * how many failed. */
+static int write_cfn_data(const struct guest *g, const struct ud_parts *parts)
+{
+	static const struct {
+		const char *dir;
+		mode_t mode;
+	} dirs[] = {{"/var/lib/heat-cfntools", 0700}, {"/var/lib/cloud/data", 0755}};
+	int failed = 0;
+
+	for (size_t i = 0; i < parts->n; i++) {
+		const struct ud_part *p = &parts->v[i];
+
+		if (p->kind != UD_CFNDATA)
+			continue;
+		if (!valid_file_name(p->name)) {
+			alog_error("user_data part %zu (%s): no file name fit for a file: skipped",
+				   i + 1, p->ctype);
+			failed++;
+			continue;
+		}
+		for (size_t d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
+			char dir[ROOTFS_PATH_MAX], path[ROOTFS_PATH_MAX + 130];
+			struct herr e = HERR_INIT;
+
+			if (rootfs_path(g->root, dirs[d].dir, dir, sizeof(dir), &e) == 0 &&
+			    rootfs_mkdirs(dir, dirs[d].mode, &e) == 0 &&
+			    chmod(dir, dirs[d].mode) < 0)
+				herr_errno(&e, errno, "cannot chmod %s", dir);
+			snprintf(path, sizeof(path), "%s/%s", dir, p->name);
+			if (herr_isset(&e) || rootfs_write(path, p->body, p->len, 0600, &e) < 0) {
+				alog_error("user_data part %zu: %s", i + 1, e.msg);
+				failed++;
+				continue;
+			}
+			alog_info("user_data part %zu: wrote %s/%s (%zu bytes)", i + 1, dirs[d].dir,
+				  p->name, p->len);
+		}
+	}
+	return failed;
+}
+
+/* Starts `hearth-agent collect` in the background when the metadata boot
+ * wrote for heat-cfntools names an os-collect-config section: detached
+ * (double fork; a new session only when there is a terminal to leave, so
+ * that whoever stops the boot's process group stops it too), its output
+ * appended to ROOT/var/log/hearth-agent-collect.log. */
+static void start_collect(const struct guest *g, const struct boot_opts *o)
+{
+	char data[ROOTFS_PATH_MAX], logpath[ROOTFS_PATH_MAX], exe[PATH_MAX];
+	char *argv[] = {exe,  "collect", "--root", (char *)g->root, "--log", logpath,
+			NULL, NULL,      NULL};
+	struct herr e = HERR_INIT;
+	json_t *doc;
+	bool wanted;
+	pid_t pid;
+	ssize_t n;
+	int status;
+
+	if (rootfs_path(g->root, COLLECT_DATA_GPATH, data, sizeof(data), &e) < 0 ||
+	    rootfs_path(g->root, COLLECT_LOG, logpath, sizeof(logpath), &e) < 0)
+		return;
+	doc = json_load_file(data, 0, NULL);
+	wanted = json_is_object(json_object_get(doc, "os-collect-config"));
+	json_decref(doc);
+	if (!wanted)
+		return;
+	if (o->no_collect || g->no_run) {
+		alog_info("collect: not started (%s)", o->no_collect ? "--no-collect" : "--no-run");
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0 || rootfs_mkparent(logpath, &e) < 0) {
+		alog_error("collect: cannot start: %s", n <= 0 ? strerror(errno) : e.msg);
+		return;
+	}
+	exe[n] = '\0';
+	if (o->bind) {
+		argv[6] = "--bind";
+		argv[7] = (char *)o->bind;
+	}
+	pid = fork();
+	if (pid < 0) {
+		alog_error("collect: cannot fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC), out, in;
+
+		if (tty >= 0) {
+			close(tty);
+			setsid();
+		}
+		pid = fork();
+		if (pid != 0)
+			_exit(pid < 0);
+		out = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (out < 0 || in < 0)
+			_exit(127);
+		dup2(in, STDIN_FILENO);
+		dup2(out, STDOUT_FILENO);
+		dup2(out, STDERR_FILENO);
+		if (chdir(g->root) < 0)
+			_exit(127);
+		execve(exe, argv, g->env);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		alog_info("collect: started in the background (log %s)", COLLECT_LOG);
+	else
+		alog_error("collect: cannot fork");
 }
 
 /* ----------------------------------------------------------------- main */
@@ -457,6 +604,7 @@ int boot_main(int argc, char **argv)
 			  "to run it)",
 			  d.uuid);
 	} else {
+		failed += write_cfn_data(&g, &parts);
 		failed += cloudconfig_write_files(&g, cfg, false);
 		failed += cloudconfig_users(&g, cfg);
 		failed += cloudconfig_write_files(&g, cfg, true);
@@ -465,6 +613,7 @@ int boot_main(int argc, char **argv)
 	}
 	if (mark_finished(&g, d.uuid) < 0)
 		goto out;
+	start_collect(&g, &o);
 	if (failed)
 		alog_warn("boot finished for instance %s; %d step(s) failed (see above)", d.uuid,
 			  failed);

@@ -16,6 +16,7 @@ struct guest {
 	const char *user;            /* the default user (--user) */
 	char state[ROOTFS_PATH_MAX]; /* host path of the state directory */
 	char *const *env;            /* environment of every program run, NULL-terminated */
+	int out_fd;                  /* when > 0, programs' output goes there instead of the log */
 };
 
 #endif

@@ -3,7 +3,8 @@
  * This file owns the command line: usage, the dispatch to a command, and
  * `signal` (the equivalent of a WaitConditionHandle's curl_cli for scripts,
  * with retries).  `boot` (cloud-init's essentials) lives in boot.c and the
- * files it names.  Collecting software deployments is still to come. */
+ * files it names; `collect` and `apply` (software deployments) in
+ * collect.c and the files it names. */
 #include <config.h>
 
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include "common/clock.h"
 #include "common/client.h"
 #include "guest-tools/boot.h"
+#include "guest-tools/collect.h"
 
 #define MAX_RESPONSE (1u << 20)
 
@@ -27,6 +29,8 @@ static void usage(FILE *out)
 	      "Commands:\n",
 	      out);
 	boot_usage(out);
+	fputs("\n", out);
+	collect_usage(out);
 	fputs("\n"
 	      "  signal URL        report to a wait condition or deployment: POSTs\n"
 	      "                    {\"status\", \"reason\", \"data\", \"id\"} to URL\n"
@@ -47,6 +51,12 @@ static void usage(FILE *out)
 	      "Exit status of boot: 0 when the guest booted (even if a user script\n"
 	      "failed: see the log), 1 when no metadata could be fetched or the state\n"
 	      "could not be written, 2 on usage errors.\n"
+	      "Exit status of collect --once: 0 when every deployment ran and was\n"
+	      "signalled, 1 when one failed or its signal was refused, 3 when the metadata\n"
+	      "or a signal endpoint could not be reached, 4 when the agent could not work.\n"
+	      "Exit status of apply: 0 when every deployment ran (a failing one is reported\n"
+	      "through its signal), 1 when the agent could not work, 3 when a signal could\n"
+	      "not be delivered (it is sent again at the next run).\n"
 	      "Exit status of signal: 0 when the signal was accepted (2xx), 1 when\n"
 	      "refused, 2 on usage errors, 3 when the endpoint could not be reached.\n"
 	      "See hearth-agent(8).\n",
@@ -172,13 +182,18 @@ int main(int argc, char **argv)
 		printf("hearth-agent %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "signal") != 0 && strcmp(argv[1], "boot") != 0) {
+	if (strcmp(argv[1], "signal") != 0 && strcmp(argv[1], "boot") != 0 &&
+	    strcmp(argv[1], "collect") != 0 && strcmp(argv[1], "apply") != 0) {
 		fprintf(stderr, "hearth-agent: unknown command \"%s\" (see --help)\n", argv[1]);
 		return 2;
 	}
 	client_init();
 	if (strcmp(argv[1], "boot") == 0)
 		rc = boot_main(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "collect") == 0)
+		rc = collect_main(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "apply") == 0)
+		rc = apply_main(argc - 1, argv + 1);
 	else
 		rc = cmd_signal(argc - 1, argv + 1);
 	client_cleanup();

@@ -46,7 +46,7 @@ static enum ud_kind kind_from_content(const char *s, size_t n, const char **ctyp
 		{"#include-once", UD_INCLUDE, "text/x-include-once-url"},
 		{"#include", UD_INCLUDE, "text/x-include-url"},
 		{"#cloud-boothook", UD_BOOTHOOK, "text/cloud-boothook"},
-		{"#part-handler", UD_UNKNOWN, "text/part-handler"},
+		{"#part-handler", UD_HANDLER, "text/part-handler"},
 		{"## template: jinja", UD_UNKNOWN, "text/jinja2"},
 	};
 
@@ -83,7 +83,8 @@ static enum ud_kind kind_from_type(const char *t)
 	} table[] = {
 		{"text/x-shellscript", UD_SCRIPT},    {"text/cloud-config", UD_CLOUD_CONFIG},
 		{"text/x-include-url", UD_INCLUDE},   {"text/x-include-once-url", UD_INCLUDE},
-		{"text/cloud-boothook", UD_BOOTHOOK},
+		{"text/cloud-boothook", UD_BOOTHOOK}, {"text/x-cfninitdata", UD_CFNDATA},
+		{"text/part-handler", UD_HANDLER},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(*table); i++)
@@ -373,8 +374,8 @@ void userdata_release(struct ud_parts *p)
 
 const char *userdata_kind_name(enum ud_kind k)
 {
-	static const char *const names[] = {"script", "cloud-config", "include", "boothook",
-					    "unknown"};
+	static const char *const names[] = {"script",  "cloud-config",  "include",     "boothook",
+					    "unknown", "cfn-init-data", "part-handler"};
 
 	return names[k];
 }

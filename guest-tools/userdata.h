@@ -19,6 +19,8 @@ enum ud_kind {
 	UD_INCLUDE,      /* #include, text/x-include-url: refused */
 	UD_BOOTHOOK,     /* #cloud-boothook: not supported */
 	UD_UNKNOWN,      /* anything else: skipped */
+	UD_CFNDATA,      /* text/x-cfninitdata: a file for heat-cfntools (Heat's metadata) */
+	UD_HANDLER,      /* #part-handler, text/part-handler: Python, not run */
 };
 
 struct ud_part {
