@@ -60,6 +60,10 @@ struct http_req {
 	int status;
 	enum MHD_Result result;
 	bool answered, too_big;
+	bool parked;          /* the handler suspended it (set on the handler's thread) */
+	_Atomic bool resumed; /* set by http_resume, read when the handler runs again */
+	void *state;          /* a handler's, across a suspension */
+	void (*state_free)(void *);
 	int nparams;
 	const char *pnames[MAX_PARAMS], *pvals[MAX_PARAMS];
 	char *scratch;
@@ -313,6 +317,35 @@ char *http_query_string(const struct http_req *r)
 	return buf;
 }
 
+void http_suspend(struct http_req *r)
+{
+	r->parked = true;
+	atomic_store(&r->resumed, false);
+	MHD_suspend_connection(r->conn);
+}
+
+void http_resume(struct http_req *r)
+{
+	atomic_store(&r->resumed, true);
+	MHD_resume_connection(r->conn);
+}
+
+bool http_resumed(const struct http_req *r)
+{
+	return atomic_load(&r->resumed);
+}
+
+void *http_state(const struct http_req *r)
+{
+	return r->state;
+}
+
+void http_set_state(struct http_req *r, void *state, void (*state_free)(void *))
+{
+	r->state = state;
+	r->state_free = state_free;
+}
+
 struct each {
 	void (*fn)(void *arg, const char *name, const char *value);
 	void *arg;
@@ -433,6 +466,7 @@ static void dispatch(struct http_req *r)
 	size_t allowlen = 0;
 	int n;
 
+	free(r->scratch); /* a resumed request matches again */
 	r->scratch = malloc(scratchsize);
 	if (!r->scratch) {
 		http_error(r, 500, "InternalError", "out of memory");
@@ -454,8 +488,9 @@ static void dispatch(struct http_req *r)
 		}
 		r->nparams = n;
 		r->route_name = rt->name ? rt->name : rt->pattern;
+		r->parked = false;
 		rt->fn(r, s->arg);
-		if (!r->answered)
+		if (!r->answered && !r->parked)
 			http_error(r, 500, "InternalError", "the handler gave no answer");
 		return;
 	}
@@ -571,6 +606,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(r->headers[i][0]);
 		free(r->headers[i][1]);
 	}
+	if (r->state_free)
+		r->state_free(r->state);
 	free(r->scratch);
 	free(r->body);
 	free(r);
@@ -613,14 +650,16 @@ struct http_server *http_start(const char *role, const char *addr, const struct 
 		free(s);
 		return NULL;
 	}
-	s->d = MHD_start_daemon(
-		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, /* first, to catch all */
-		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)(cfg->threads > 1 ? cfg->threads : 1), MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)cfg->backlog, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_END);
+	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+					MHD_ALLOW_SUSPEND_RESUME,
+				0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+				s, /* first, to catch all */
+				MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+				(unsigned)(cfg->threads > 1 ? cfg->threads : 1),
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->conn_limit,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)cfg->backlog,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->d) {
 		herr_set(e, HERR_SYSTEM, "%s: libmicrohttpd failed to start on %s", role, addr);
 		close(fd);

@@ -76,6 +76,19 @@ const char *http_peer(struct http_req *req);
  * from the kernel (sock_diag); -1 when it cannot be told. */
 long http_peer_uid(struct http_req *req);
 
+/* Long-poll.  Instead of answering, a handler may suspend the request:
+ * the connection then waits, holding no thread, until http_resume (from
+ * any thread), and the route's handler runs again with http_resumed()
+ * true, to answer or suspend once more.  Whoever suspends must resume
+ * before the server halts.  A handler keeps what it needs across
+ * suspensions in its state (freed with state_free when the request
+ * ends). */
+void http_suspend(struct http_req *req);
+void http_resume(struct http_req *req);
+bool http_resumed(const struct http_req *req);
+void *http_state(const struct http_req *req);
+void http_set_state(struct http_req *req, void *state, void (*state_free)(void *));
+
 /* Copies data into the response. */
 int http_reply(struct http_req *req, int status, const char *content_type, const void *data,
 	       size_t len);

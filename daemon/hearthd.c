@@ -34,6 +34,7 @@
 #include "engine/wait.h"
 #include "metadata/metadata.h"
 #include "signal/cfn.h"
+#include "signal/longpoll.h"
 #include "signal/signal.h"
 #include "signal/vault.h"
 
@@ -488,6 +489,7 @@ static void drain(struct daemon *dm, const sigset_t *sigs, long long timeout_ms)
 	for (int r = 0; r < ROLE_COUNT; r++)
 		if (dm->servers[r])
 			http_quiesce(dm->servers[r]);
+	longpoll_stop(); /* agents waiting for a change are answered now */
 	for (;;) {
 		int conns = 0;
 
@@ -637,6 +639,9 @@ int main(int argc, char **argv)
 		if (vault_init(path, &e) < 0)
 			goto fail;
 	}
+	if ((config_num(dm.cfg, SET_ROLES) & (1 << ROLE_API | 1 << ROLE_SIGNAL)) &&
+	    longpoll_start(&e) < 0)
+		goto fail;
 	if (start_listeners(&dm, &e) < 0)
 		goto fail;
 	if (config_num(dm.cfg, SET_ROLES) >> ROLE_ENGINE & 1) {
@@ -661,6 +666,7 @@ fail:
 out:
 	if (dm.workers)
 		lc_stop(); /* a job cut short stays queued: the next worker resumes it */
+	longpoll_stop();
 	for (int r = 0; r < ROLE_COUNT; r++)
 		http_halt(dm.servers[r]);
 	for (int r = 0; r < ROLE_COUNT; r++)

@@ -428,8 +428,10 @@ static int delete_one(struct job *j, const char *name)
 				break;
 			usleep(50000);
 		}
-	} else if (rsrc_delete(&(struct rsrc_ctx){j->id, j->name, j->project, name, type, 0, res,
-						  j->resources, j->consumer},
+	} else if (rsrc_delete(&(struct rsrc_ctx){j->id, j->name, j->project, name, type,
+						  (uint64_t)json_integer_value(
+							  json_object_get(res, "created_seq")),
+						  res, j->resources, j->consumer},
 			       json_object_get(res, "properties"), &r) < 0) {
 		resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
 		rsrc_result_clear(&r);

@@ -685,8 +685,12 @@ static int deployment_update(const struct rsrc_ctx *c, json_t *new_props, struct
 static int deployment_delete(const struct rsrc_ctx *c, struct rsrc_result *r)
 {
 	struct herr e = HERR_INIT;
-	const char *id = str(c->stored, "physical_resource_id");
-	json_t *dep = *id ? swdb_deployment_get(id, &e) : NULL;
+	char id[SDB_ID_SIZE];
+	json_t *dep;
+
+	/* the attempt's own id: a failed create never stored it */
+	software_deployment_id(c->stack_id, c->name, c->seq, id);
+	dep = swdb_deployment_get(id, &e);
 
 	if (!dep) {
 		if (herr_isset(&e) && e.code != HERR_NOT_FOUND)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/store.h"
@@ -17,6 +18,18 @@ static const char *str(json_t *o, const char *k)
 /* ---------------------------------------------------------------- configs */
 
 static const char *const types[] = {"String", "Number", "CommaDelimitedList", "Json", "Boolean"};
+
+/* A boolean property as templates give it: true, or a string "true". */
+static bool truthy(json_t *v)
+{
+	return json_is_true(v) ||
+	       (json_is_string(v) && (strcasecmp(json_string_value(v), "true") == 0 ||
+				      strcmp(json_string_value(v), "1") == 0 ||
+				      strcasecmp(json_string_value(v), "yes") == 0 ||
+				      strcasecmp(json_string_value(v), "on") == 0 ||
+				      strcasecmp(json_string_value(v), "t") == 0 ||
+				      strcasecmp(json_string_value(v), "y") == 0));
+}
 
 static bool known_type(const char *t)
 {
@@ -51,13 +64,12 @@ static json_t *io_item(json_t *in, bool output, size_t i, char *why, size_t size
 	json_object_set_new(o, "type",
 			    json_string(json_is_string(v) ? json_string_value(v) : "String"));
 	if (output) {
-		json_object_set_new(
-			o, "error_output",
-			json_boolean(json_is_true(json_object_get(in, "error_output"))));
+		json_object_set_new(o, "error_output",
+				    json_boolean(truthy(json_object_get(in, "error_output"))));
 	} else {
 		if ((v = json_object_get(in, "default")) && !json_is_null(v))
 			json_object_set(o, "default", v);
-		if (json_is_true(json_object_get(in, "replace_on_change")))
+		if (truthy(json_object_get(in, "replace_on_change")))
 			json_object_set_new(o, "replace_on_change", json_true());
 		if ((v = json_object_get(in, "value")))
 			json_object_set(o, "value", v);
@@ -227,11 +239,13 @@ int swdb_deployment_put(json_t *dep, const char *old_server, struct herr *e)
 				  "if KEYS[4] ~= KEYS[3] then\n"
 				  "  redis.call('SREM', KEYS[4], ARGV[2])\n"
 				  "  redis.call('HSET', KEYS[5], ARGV[4], ARGV[5])\n"
-				  "  redis.call('PUBLISH', '" SWDB_CHANNEL "', ARGV[4])\n"
+				  "  redis.call('XADD', '" SWDB_CHANGES
+				  "', 'MAXLEN', '~', '10000', '*', 's', ARGV[4])\n"
 				  "end\n"
 				  "redis.call('SADD', KEYS[3], ARGV[2])\n"
 				  "redis.call('HSET', KEYS[5], ARGV[3], ARGV[5])\n"
-				  "redis.call('PUBLISH', '" SWDB_CHANNEL "', ARGV[3])\n"
+				  "redis.call('XADD', '" SWDB_CHANGES
+				  "', 'MAXLEN', '~', '10000', '*', 's', ARGV[3])\n"
 				  "return 1\n";
 	const char *server = str(dep, "server_id");
 	char k[128], pk[200], sk[200], ok[200], now[24];
@@ -277,7 +291,8 @@ int swdb_deployment_delete(const char *id, struct herr *e)
 		       "redis.call('DEL', KEYS[1])\nredis.call('SREM', KEYS[2], ARGV[1])\n"
 		       "redis.call('SREM', KEYS[3], ARGV[1])\n"
 		       "redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])\n"
-		       "redis.call('PUBLISH', '" SWDB_CHANNEL "', ARGV[2])\nreturn 1\n",
+		       "redis.call('XADD', '" SWDB_CHANGES
+		       "', 'MAXLEN', '~', '10000', '*', 's', ARGV[2])\nreturn 1\n",
 		       "4", k, pk, sk, "hearth:sd:mtime", id, str(dep, "server_id"), now, NULL);
 	store_reply_free(&r);
 	json_decref(dep);
@@ -413,7 +428,8 @@ int swdb_server_touch(const char *server, struct herr *e)
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 	r = store_cmdv(e, "EVAL",
 		       "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
-		       "redis.call('PUBLISH', '" SWDB_CHANNEL "', ARGV[1])\nreturn 1\n",
+		       "redis.call('XADD', '" SWDB_CHANGES
+		       "', 'MAXLEN', '~', '10000', '*', 's', ARGV[1])\nreturn 1\n",
 		       "1", "hearth:sd:mtime", server, now, NULL);
 	store_reply_free(&r);
 	return herr_isset(e) ? -1 : 0;

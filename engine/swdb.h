@@ -6,8 +6,9 @@
  * (its configs, a sorted set by creation), hearth:sd:ID (a deployment,
  * JSON), hearth:sd:project:P and hearth:sd:server:SERVER (sets of
  * deployment ids), hearth:sd:mtime (server -> when its deployments last
- * changed).  Every change to a server's deployments is published on
- * hearth:server-metadata (the server id) for the agents that long-poll. */
+ * changed).  Every change to a server's deployments is an entry of the
+ * stream hearth:sd:changes (field s: the server id) for the agents that
+ * long-poll (signal/longpoll.h). */
 #ifndef HEARTH_SWDB_H
 #define HEARTH_SWDB_H
 
@@ -16,7 +17,7 @@
 
 #include "common/err.h"
 
-#define SWDB_CHANNEL "hearth:server-metadata"
+#define SWDB_CHANGES "hearth:sd:changes"
 
 /* A config as Heat stores it: {id, name, group, creation_time, config,
  * inputs, outputs, options} with inputs and outputs normalised (type
@@ -51,7 +52,7 @@ int swdb_deployment_settle(json_t *dep, struct herr *e);
 json_t *swdb_server_deployments(const char *server, struct herr *e);
 /* When the server's deployments last changed (Unix seconds; 0 never). */
 long long swdb_server_mtime(const char *server, struct herr *e);
-/* Publishes a change of the server's metadata. */
+/* Records a change of the server's metadata. */
 int swdb_server_touch(const char *server, struct herr *e);
 
 /* The input list of a derived config (§2.3): declared inputs with their

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/sigv2.h"
 #include "common/store.h"
 #include "engine/netdb.h"
@@ -15,6 +16,7 @@
 #include "engine/stackdb.h"
 #include "engine/swdb.h"
 #include "engine/wait.h"
+#include "signal/longpoll.h"
 #include "signal/signal.h"
 #include "signal/vault.h"
 
@@ -173,7 +175,7 @@ static int arn_target(struct http_req *req, const char *stack, const char *resou
 /* ------------------------------------------------------------ deployments */
 
 int cfn_deployment_signal(struct http_req *req, const char *stack_id, json_t *res,
-			  const char *resource, const char *body, size_t len)
+			  const char *resource, const char *body, size_t len, bool any_type)
 {
 	/* KEYS: the deployment, the stack's events, its wake stream.  ARGV:
 	 * the new deployment, its config id, the event. */
@@ -199,7 +201,7 @@ int cfn_deployment_signal(struct http_req *req, const char *stack_id, json_t *re
 	software_deployment_id(stack_id, resource,
 			       (uint64_t)json_integer_value(json_object_get(res, "created_seq")),
 			       id);
-	if (len && signal_json_body(req, body, len)) {
+	if (len && (any_type ? body[0] == '{' : signal_json_body(req, body, len))) {
 		json_error_t je;
 
 		if (!(d = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)))
@@ -328,7 +330,7 @@ static int cfn_signal(struct http_req *req, void *arg)
 	    arn_target(req, stack, resource, &rec, &res) < 0)
 		return 0;
 	if (software_is_deployment(str(res, "resource_type")))
-		rc = cfn_deployment_signal(req, stack, res, resource, body, len);
+		rc = cfn_deployment_signal(req, stack, res, resource, body, len, false);
 	else
 		rc = aws_error(req, 400, "InvalidParameterValue",
 			       "Resource %s of type %s takes no signal here", resource,
@@ -513,11 +515,17 @@ static void etag_of(const char *text, char out[33])
 	sodium_bin2hex(out, 33, h, sizeof(h));
 }
 
-/* GET|HEAD /v1/servers/ID/metadata?sig=S[&wait=N&since=ETAG] */
+/* GET|HEAD /v1/servers/ID/metadata?sig=S[&wait=N&since=ETAG]: with
+ * since the agent's ETag and wait up to MAX_WAIT seconds, the answer
+ * waits for a change (200) or for the time to pass (304). */
+#define MAX_WAIT 300
+
 static int server_metadata(struct http_req *req, void *arg)
 {
 	const char *server = http_param(req, "server"), *sig = http_query(req, "sig");
-	const char *since = http_query(req, "since");
+	const char *since = http_query(req, "since"), *wait = http_query(req, "wait");
+	uint64_t *deadline = http_state(req);
+	unsigned long gen = longpoll_gen();
 	struct herr e = HERR_INIT;
 	json_t *srv, *md;
 	char want[65], etag[33], quoted[40], lm[64];
@@ -526,6 +534,18 @@ static int server_metadata(struct http_req *req, void *arg)
 	bool ok;
 
 	(void)arg;
+	if (!deadline && wait && since) {
+		char *end;
+		long secs = strtol(wait, &end, 10);
+
+		if (*end || secs < 0 || secs > MAX_WAIT)
+			return http_error(req, 400, "BadRequest",
+					  "wait is a number of seconds from 0 to %d", MAX_WAIT);
+		if (secs && (deadline = malloc(sizeof(*deadline)))) {
+			*deadline = clock_now_ns() + (uint64_t)secs * 1000000000ull;
+			http_set_state(req, deadline, free);
+		}
+	}
 	if (!(srv = ndb_get(server, &e)) || strcmp(str(srv, "kind"), "server") != 0) {
 		json_decref(srv);
 		return e.code && e.code != HERR_NOT_FOUND
@@ -561,6 +581,9 @@ static int server_metadata(struct http_req *req, void *arg)
 	http_set_header(req, "Cache-Control", "no-store");
 	if (since && strcmp(since, etag) == 0) {
 		free(text);
+		if (deadline && clock_now_ns() < *deadline &&
+		    longpoll_park(req, server, gen, *deadline))
+			return 0; /* answered when it changes, or when the wait is over */
 		return http_reply(req, 304, NULL, "", 0);
 	}
 	return http_reply_take(req, 200, "application/json", text, strlen(text));
@@ -591,7 +614,8 @@ static int temp_signal(struct http_req *req, void *arg)
 	ok = sig && strlen(sig) == 64 && sodium_memcmp(sig, want, 64) == 0 &&
 	     software_is_deployment(str(res, "resource_type"));
 	sodium_memzero(want, sizeof(want));
-	rc = ok ? cfn_deployment_signal(req, stack, res, resource, body, len)
+	/* Heat reads what lands in Swift as JSON, whatever its type */
+	rc = ok ? cfn_deployment_signal(req, stack, res, resource, body, len, true)
 		: http_error(req, 403, "Forbidden", "The signature does not match");
 	json_decref(res);
 	return rc;

@@ -9,14 +9,16 @@
 #define HEARTH_CFN_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "common/http.h"
 
 extern const struct http_route cfn_routes[];
 extern const int cfn_nroutes;
 
-/* A deployment's signal (§3.3) from any route: body is its details. */
+/* A deployment's signal (§3.3) from any route: body is its details (JSON
+ * by Heat's rule of §1.3, or whatever its type when any_type). */
 int cfn_deployment_signal(struct http_req *req, const char *stack_id, json_t *res,
-			  const char *resource, const char *body, size_t len);
+			  const char *resource, const char *body, size_t len, bool any_type);
 
 #endif

@@ -216,7 +216,7 @@ static int resource_signal(struct http_req *req, void *arg)
 		goto out;
 	}
 	if (software_is_deployment(str(res, "resource_type"))) {
-		rc = cfn_deployment_signal(req, id, res, resource, body, len);
+		rc = cfn_deployment_signal(req, id, res, resource, body, len, false);
 		goto out;
 	}
 	if (!wait_is_handle(str(res, "resource_type"))) {

@@ -123,3 +123,117 @@ is "$(output d code)" 0 "deploy_status_code comes back"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary '{}' "$SIGURL")
 is "$code" 409 "a second signal to a finished deployment is refused (409)"
 like "$(hearth event list d)" "Signal: deployment [0-9a-f-]+ succeeded" "the signal is an event"
+
+# POLL_TEMP_URL: the request collector, long-poll, TEMP_URL_SIGNAL, updates
+cat >"$T/temp.yaml" <<'YAML'
+heat_template_version: 2018-08-31
+parameters:
+  greeting: {type: string, default: hello}
+resources:
+  config:
+    type: OS::Heat::SoftwareConfig
+    properties:
+      group: script
+      inputs: [{name: greeting}]
+      outputs: [{name: said, error_output: false}, {name: broken, error_output: true}]
+      config: "#!/bin/sh\necho $greeting\n"
+  server:
+    type: OS::Nova::Server
+    properties:
+      image: debian
+      flavor: small
+      user_data_format: SOFTWARE_CONFIG
+      software_config_transport: POLL_TEMP_URL
+  deployment:
+    type: OS::Heat::SoftwareDeployment
+    properties:
+      config: {get_resource: config}
+      server: {get_resource: server}
+      signal_transport: TEMP_URL_SIGNAL
+      input_values: {greeting: {get_param: greeting}}
+outputs:
+  said: {value: {get_attr: [deployment, said]}}
+YAML
+hearth stack create -t "$T/temp.yaml" t >/dev/null
+ok $? "a POLL_TEMP_URL stack is accepted"
+t_waiting() { hearth event list t | grep -q "deployment.*CREATE_IN_PROGRESS"; }
+wait_for "$(secs 20)" t_waiting
+TSERVER=$(hearth -f json resource show t server | field 'd["physical_resource_id"]')
+TBOOT=$(boot_data "$TSERVER")
+like "$TBOOT" '"collectors": ?\["ec2", ?"request", ?"local"\]' "the boot metadata names the request collector"
+MURL=$(field 'd["os-collect-config"]["request"]["metadata_url"]' <<<"$TBOOT")
+like "$MURL" "^$SIG/v1/servers/$TSERVER/metadata\?sig=[0-9a-f]{64}\$" "its metadata_url is a capability URL"
+MD=$($OCC --one-time --print --cachedir "$T/occ/c2" --backup-cachedir "$T/occ/b2" \
+	--request-metadata-url "$MURL" request 2>"$T/occ2.err")
+ok $? "os-collect-config's request collector reads it (HEAD then GET, Last-Modified parsed)"
+is "$(field 'd["request"]["deployments"][0]["inputs"][0]["value"]' <<<"$MD")" hello "the deployment's input is there"
+curl -s -D "$T/h" -o /dev/null -I "$MURL"
+like "$(grep -i '^Last-Modified:' "$T/h")" '^Last-Modified: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT' \
+	"HEAD answers with an RFC 1123 Last-Modified"
+ETAG=$(sed -n 's/^ETag: "\([0-9a-f]*\)".*/\1/Ip' "$T/h" | tr -d '\r')
+like "$ETAG" '^[0-9a-f]{32}$' "and an ETag"
+is "$(curl -s -o /dev/null -w '%{http_code}' "${MURL%?sig=*}?sig=$(printf '0%.0s' {1..64})")" 403 "a wrong sig gets 403"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$MURL&wait=1&since=$ETAG")" 304 "a long-poll with nothing new ends in 304 when its wait is over"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$MURL&wait=1&since=other")" 200 "an old ETag gets the document at once"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$MURL&wait=301&since=$ETAG")" 400 "a wait over 300 s is refused"
+
+TSIG=$(field '[i["value"] for i in d["request"]["deployments"][0]["inputs"] if i["name"] == "deploy_signal_id"][0]' <<<"$MD")
+like "$TSIG" "^$SIG/v1/temp-signal/" "TEMP_URL_SIGNAL hands out a capability URL"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary '{"said": "x"}' "${TSIG%?sig=*}?sig=bad")" 403 "a wrong temp URL signature gets 403"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' --data-binary '{"said": "hello", "deploy_status_code": 0}' "$TSIG")" 200 "PUT to the temp URL signals"
+wait_for "$(secs 20)" test "$(status t)" = CREATE_COMPLETE
+is "$(status t)" CREATE_COMPLETE "the stack completes"
+is "$(output t said)" hello "with the output"
+
+# a waiting agent learns of the update at once
+curl -s -o "$T/lp.json" -w '%{http_code}' "$MURL&wait=60&since=$ETAG" >"$T/lp.code" &
+LP=$!
+sleep 0.5
+START=$(date +%s)
+hearth stack update -t "$T/temp.yaml" -P greeting=bonjour t >/dev/null
+wait "$LP"
+is "$(cat "$T/lp.code")" 200 "the long-poll returns when the update lands"
+[ $(( $(date +%s) - START )) -lt 30 ]
+ok $? "well before its wait was over"
+is "$(field '[i["value"] for i in d["deployments"][0]["inputs"] if i["name"] == "greeting"][0]' <"$T/lp.json")" bonjour "with the new input"
+is "$(field '[i["value"] for i in d["deployments"][0]["inputs"] if i["name"] == "deploy_action"][0]' <"$T/lp.json")" UPDATE "deploy_action is UPDATE"
+TSIG2=$(field '[i["value"] for i in d["deployments"][0]["inputs"] if i["name"] == "deploy_signal_id"][0]' <"$T/lp.json")
+is "$(status t)" UPDATE_IN_PROGRESS "the update waits for the agent"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary '{"broken": "disk full", "said": "bonjour"}' "$TSIG2")" 200 "an error_output signal is accepted"
+wait_for "$(secs 20)" test "$(status t)" = UPDATE_FAILED
+is "$(status t)" UPDATE_FAILED "an error_output fails the update"
+like "$(reason t)" "Deployment to server failed: broken : disk full" "with the output in the reason"
+
+# a non-zero exit fails the create, with Heat's words
+cat >"$T/fail.yaml" <<'YAML'
+heat_template_version: 2018-08-31
+resources:
+  config: {type: OS::Heat::SoftwareConfig, properties: {group: script, config: "#!/bin/sh\nexit 3\n"}}
+  server: {type: OS::Nova::Server, properties: {image: debian, flavor: small, user_data_format: SOFTWARE_CONFIG}}
+  deployment:
+    type: OS::Heat::SoftwareDeployment
+    properties: {config: {get_resource: config}, server: {get_resource: server}}
+YAML
+hearth stack create -t "$T/fail.yaml" f >/dev/null
+f_waiting() { hearth event list f | grep -q "deployment.*CREATE_IN_PROGRESS"; }
+wait_for "$(secs 20)" f_waiting
+FSERVER=$(hearth -f json resource show f server | field 'd["physical_resource_id"]')
+FSIG=$(curl -s "$(field 'd["os-collect-config"]["hearth"]["metadata_url"]' <<<"$(boot_data "$FSERVER")")" |
+	field '[i["value"] for i in d["deployments"][0]["inputs"] if i["name"] == "deploy_signal_id"][0]')
+is "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary '{"deploy_stdout": "about to fail\n", "deploy_stderr": "oops\n", "deploy_status_code": 3}' "$FSIG")" 200 "a failing deployment's signal is accepted"
+wait_for "$(secs 20)" test "$(status f)" = CREATE_FAILED
+is "$(status f)" CREATE_FAILED "a non-zero status code fails the stack"
+like "$(reason f)" "Error: resources.deployment: Deployment to server failed: deploy_status_code : Deployment exited with non-zero status code: 3" \
+	"with Heat's reason"
+
+# deletes leave nothing behind
+for s in d t f; do hearth stack delete "$s" --wait >/dev/null; done
+is "$(rcli KEYS 'hearth:sd:*' | grep -v -e mtime -e changes | grep -c .)" 0 "no deployment is left after the deletes"
+is "$(rcli KEYS 'hearth:sc:*' | grep -v ':project:' | grep -c .)" 0 "no config is left"
+is "$(rcli HLEN hearth:signal:ec2)" 0 "no EC2 key is left"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary '{}' "$SIGURL")
+is "$code" 403 "a deleted deployment's signal URL no longer works"
+
+no_tool_reports "$T/a.log"
+ok $? "no sanitizer reports"
+done_testing
