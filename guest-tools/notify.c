@@ -17,22 +17,36 @@
 
 /* ----------------------------------------------------------------- body */
 
-/* Drops the first n bytes of the string member key (and the rest of a
- * UTF-8 sequence cut there); how many bytes went. */
-static size_t trim_front(json_t *result, const char *key, size_t n)
+/* How many bytes c takes in jansson's compact output (UTF-8 as it is). */
+static size_t json_cost(unsigned char c)
+{
+	if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
+		return 2;
+	return c < 0x20 ? 6 : 1;
+}
+
+/* Drops the beginning of the string member key, enough to shorten the
+ * JSON by need bytes (a UTF-8 sequence cut there goes too).  How many
+ * bytes of JSON went. */
+static size_t trim_front(json_t *result, const char *key, size_t need)
 {
 	json_t *v = json_object_get(result, key);
 	const char *s = json_string_value(v);
-	size_t len = json_string_length(v);
+	size_t len = json_string_length(v), n = 0, saved = 0;
 
-	if (!s || n == 0)
+	if (!s || need == 0)
 		return 0;
-	if (n > len)
-		n = len;
+	while (n < len && saved < need)
+		saved += json_cost((unsigned char)s[n++]);
 	while (n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n++;
+		saved += json_cost((unsigned char)s[n++]);
 	json_object_set_new(result, key, json_stringn(s + n, len - n));
-	return n;
+	return saved;
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
 }
 
 static size_t str_len(json_t *result, const char *key)
@@ -69,9 +83,7 @@ char *notify_body(json_t *result)
 
 	if (!r)
 		return NULL;
-	/* Each byte taken from a string shortens the JSON by at least one
-	 * byte (escapes by more), so one round usually suffices; every round
-	 * takes some, or ends. */
+	/* One round usually suffices; every round takes some, or ends. */
 	for (;;) {
 		size_t len, excess, out, err;
 
@@ -89,10 +101,9 @@ char *notify_body(json_t *result)
 		free(text);
 		text = NULL;
 		/* from the longer first, then the other */
-		if (out >= err)
-			excess -= trim_front(r, "deploy_stdout", excess);
-		else
-			excess -= trim_front(r, "deploy_stderr", excess);
+		excess -= min_size(
+			excess,
+			trim_front(r, out >= err ? "deploy_stdout" : "deploy_stderr", excess));
 		if (excess > 0)
 			trim_front(r, out >= err ? "deploy_stderr" : "deploy_stdout", excess);
 	}
