@@ -107,12 +107,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 
 	/* a new status line (a redirect or 100 Continue) starts afresh */
-	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
 		r->etag[0] = '\0';
-		r->last_modified[0] = '\0';
-	}
 	keep_header(data, n, "ETag", r->etag, sizeof(r->etag));
-	keep_header(data, n, "Last-Modified", r->last_modified, sizeof(r->last_modified));
 	return n;
 }
 

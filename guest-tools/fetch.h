@@ -1,7 +1,7 @@
 /* HTTP requests of the deployment side of the agent (collect, apply): the
  * metadata polls and the deployment signals.  Every request leaves from the
  * bind address when one is set (libcurl's "host!ADDR"), bodies are capped,
- * and the ETag and Last-Modified headers of the answer are kept.
+ * and the ETag header of the answer is kept.
  *
  * Also owns the "stop" flag that SIGTERM sets: a long poll in progress is
  * cut short by it, and fetch_sleep_ms() returns early.  Other requests (a
@@ -32,8 +32,7 @@ struct fetch_resp {
 	long status;
 	char *body; /* NUL-terminated; release with fetch_resp_release */
 	size_t len;
-	char etag[256];         /* as sent, quotes included; "" when none */
-	char last_modified[64]; /* "" when none */
+	char etag[256]; /* as sent, quotes included; "" when none */
 };
 
 /* One request.  0 with out filled (any status), or -1 with e set
