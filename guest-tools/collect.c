@@ -466,7 +466,7 @@ int collect_main(int argc, char **argv)
 	}
 	err_ms = MIN_SLEEP_MS;
 	for (;;) {
-		uint64_t start = clock_now_ns();
+		uint64_t start = clock_now_ns(), elapsed_ms;
 		enum deploy_outcome o;
 		bool long_poll, changed;
 		struct stat st;
@@ -493,9 +493,15 @@ int collect_main(int argc, char **argv)
 		err_ms = MIN_SLEEP_MS;
 		/* A long poll waits at the server: ask again at once, unless it
 		 * answered at once with nothing new (a server that does not
-		 * hold the request must not make the agent spin). */
-		if (long_poll && (changed || clock_now_ns() - start >= MIN_SLEEP_MS * 1000000ull))
+		 * hold the request must not make the agent spin), and never
+		 * more often than once a second. */
+		elapsed_ms = (clock_now_ns() - start) / 1000000ull;
+		if (long_poll && (changed || elapsed_ms >= MIN_SLEEP_MS)) {
+			if (elapsed_ms < MIN_SLEEP_MS &&
+			    !fetch_sleep_ms(MIN_SLEEP_MS - (int)elapsed_ms))
+				break;
 			continue;
+		}
 		/* os-collect-config's schedule: 1 s, doubling up to the interval */
 		if (!fetch_sleep_ms(sleep_ms))
 			break;
