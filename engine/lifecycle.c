@@ -1183,7 +1183,10 @@ static int apply_batch(struct job *j, json_t *def, json_t *batch, bool updating,
 					next = p[k].until_ns < next ? p[k].until_ns : next;
 					continue;
 				}
-				p[k].r.attributes = json_pack("{s:o}", "data", data);
+				p[k].r.attributes = json_pack(
+					"{s:o}",
+					strncmp(p[k].type, "AWS::", 5) == 0 ? "Data" : "data",
+					data);
 			} else if (p[k].r.wait_deployment[0]) { /* no clock but the stack's */
 				json_t *attrs = NULL;
 				int st =

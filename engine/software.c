@@ -49,6 +49,23 @@ bool software_handles(const char *type)
 
 /* ------------------------------------------------------------------ YAML */
 
+/* Whether YAML would read s as something other than a string. */
+static bool looks_typed(const char *s)
+{
+	static const char *const words[] = {
+		"",      "~",     "null", "Null", "NULL", "true", "True", "TRUE", "false",
+		"False", "FALSE", "yes",  "Yes",  "YES",  "no",   "No",   "NO",   "on",
+		"On",    "ON",    "off",  "Off",  "OFF",  "y",    "Y",    "n",    "N"};
+	char *end;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(s, words[i]) == 0)
+			return true;
+	strtod(s, &end);
+	return (end != s && !*end) || s[0] == ' ' || s[strlen(s) - 1] == ' ' ||
+	       strpbrk(s, ":#{}[],&*!|>'\"%@`") != NULL || s[0] == '-' || s[0] == '?';
+}
+
 static int emit(yaml_emitter_t *em, json_t *v)
 {
 	yaml_event_t ev;
@@ -83,15 +100,18 @@ static int emit(yaml_emitter_t *em, json_t *v)
 		char *text = json_is_string(v) ? strdup(json_string_value(v))
 			     : json_is_null(v) ? strdup("null")
 					       : json_dumps(v, JSON_ENCODE_ANY);
-		/* a string that reads as something else is quoted */
-		bool plain = !json_is_string(v);
+		bool str = json_is_string(v);
+		/* a string that would read as something else is quoted */
+		bool plain = !str || !looks_typed(text);
+		yaml_scalar_style_t style = !str                 ? YAML_PLAIN_SCALAR_STYLE
+					    : strchr(text, '\n') ? YAML_LITERAL_SCALAR_STYLE
+								 : YAML_ANY_SCALAR_STYLE;
 		int rc;
 
 		if (!text)
 			return -1;
-		yaml_scalar_event_initialize(
-			&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), plain, plain,
-			plain ? YAML_PLAIN_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+		yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text,
+					     (int)strlen(text), plain, str, style);
 		rc = yaml_emitter_emit(em, &ev) ? 0 : -1;
 		free(text);
 		return rc;

@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <sodium.h>
+
+#include "common/sigv2.h"
 #include "common/store.h"
 #include "engine/pyjson.h"
 #include "signal/vault.h"
@@ -23,12 +27,38 @@ const char *wait_endpoint(void)
 
 bool wait_is_handle(const char *type)
 {
-	return strcmp(type, "OS::Heat::WaitConditionHandle") == 0;
+	return strcmp(type, "OS::Heat::WaitConditionHandle") == 0 ||
+	       strcmp(type, "AWS::CloudFormation::WaitConditionHandle") == 0;
 }
 
 bool wait_handles(const char *type)
 {
-	return wait_is_handle(type) || strcmp(type, "OS::Heat::WaitCondition") == 0;
+	return wait_is_handle(type) || strcmp(type, "OS::Heat::WaitCondition") == 0 ||
+	       strcmp(type, "AWS::CloudFormation::WaitCondition") == 0;
+}
+
+static bool is_aws(const char *type)
+{
+	return strncmp(type, "AWS::", 5) == 0;
+}
+
+/* The pre-signed CFN URL of a handle (§1.5): PUT to /waitcondition for
+ * an AWS handle, POST to /signal for CFN_SIGNAL; malloc'd. */
+static char *presigned(const char *stack_id, const char *stack_name, const char *project,
+		       const char *name, uint64_t seq, bool put)
+{
+	char arn[700], url[1200], access[VAULT_ACCESS_SIZE], secret[VAULT_SECRET_SIZE], ts[32];
+	time_t now = time(NULL);
+	char *out;
+
+	sigv2_arn(project, stack_name, stack_id, name, arn, sizeof(arn));
+	snprintf(url, sizeof(url), "%s/v1/%s/%s", endpoint_base, put ? "waitcondition" : "signal",
+		 arn);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	vault_ec2(stack_id, name, seq, access, secret);
+	out = sigv2_presign(url, put ? "PUT" : "POST", access, secret, ts);
+	sodium_memzero(secret, sizeof(secret));
+	return out;
 }
 
 void wait_wake_key(const char *stack_id, char *out, size_t size)
@@ -68,6 +98,18 @@ json_t *wait_handle_attributes(const char *stack_id, const char *stack_name, con
 	if (strcmp(transport, "NO_SIGNAL") == 0)
 		return json_pack("{s:n,s:n,s:n,s:s}", "token", "endpoint", "curl_cli", "signal",
 				 "{}");
+	if (strcmp(transport, "CFN_SIGNAL") == 0) { /* a pre-signed URL and no token */
+		char *alarm = presigned(stack_id, stack_name, project, name, seq, false);
+		json_t *sig = json_pack("{s:s}", "alarm_url", alarm ? alarm : "");
+		char *text = json_dumps(sig, JSON_COMPACT);
+		json_t *out = json_pack("{s:n,s:n,s:n,s:s}", "token", "endpoint", "curl_cli",
+					"signal", text ? text : "{}");
+
+		free(alarm);
+		free(text);
+		json_decref(sig);
+		return out;
+	}
 	quote(stack_name, qs, sizeof(qs));
 	quote(name, qn, sizeof(qn));
 	vault_token(stack_id, name, seq, token);
@@ -110,18 +152,26 @@ static const char *find_handle(const struct rsrc_ctx *c, const char *ref)
 
 static int condition_start(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 {
-	const char *ref = json_string_value(json_object_get(props, "handle")) ?: "";
+	bool aws = is_aws(c->type);
+	const char *ref =
+		json_string_value(json_object_get(props, aws ? "Handle" : "handle")) ?: "";
 	const char *handle = find_handle(c, ref);
-	json_t *count = json_object_get(props, "count"),
-	       *timeout = json_object_get(props, "timeout");
+	json_t *count = json_object_get(props, aws ? "Count" : "count"),
+	       *timeout = json_object_get(props, aws ? "Timeout" : "timeout");
 	double secs = json_is_number(timeout)   ? json_number_value(timeout)
 		      : json_is_string(timeout) ? strtod(json_string_value(timeout), NULL)
 						: 0;
 
 	if (!handle) {
-		snprintf(r->reason, sizeof(r->reason),
-			 "ValueError: resources.%s: %s is not a valid wait condition handle.",
-			 c->name, ref);
+		if (aws)
+			snprintf(r->reason, sizeof(r->reason),
+				 "ValueError: resources.%s: WaitCondition invalid Handle %.300s",
+				 c->name, ref);
+		else
+			snprintf(r->reason, sizeof(r->reason),
+				 "ValueError: resources.%s: %s is not a valid wait condition "
+				 "handle.",
+				 c->name, ref);
 		return -1;
 	}
 	snprintf(r->wait_handle, sizeof(r->wait_handle), "%s", handle);
@@ -140,6 +190,23 @@ int wait_create(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 
 	if (!wait_is_handle(c->type))
 		return condition_start(c, props, r);
+	if ((is_aws(c->type) ||
+	     strcmp(json_string_value(json_object_get(props, "signal_transport")) ?: "",
+		    "CFN_SIGNAL") == 0) &&
+	    vault_ec2_issue(c->stack_id, c->name, c->seq, &e) < 0) {
+		snprintf(r->reason, sizeof(r->reason), "Error: resources.%s: %.400s", c->name,
+			 e.msg);
+		return -1;
+	}
+	if (is_aws(c->type)) { /* its reference is the URL cfn-signal PUTs to */
+		char *url =
+			presigned(c->stack_id, c->stack_name, c->project, c->name, c->seq, true);
+
+		r->ref_id = json_string(url ? url : r->physical_id);
+		free(url);
+		r->attributes = json_object();
+		return 0;
+	}
 	if (vault_issue(c->stack_id, c->name, c->seq, &e) < 0) {
 		snprintf(r->reason, sizeof(r->reason), "Error: resources.%s: %.400s", c->name,
 			 e.msg);
@@ -159,6 +226,8 @@ int wait_update(const struct rsrc_ctx *c, json_t *old_props, json_t *new_props,
 	(void)old_props;
 	if (!wait_is_handle(c->type))
 		return condition_start(c, new_props, r); /* the clock starts again */
+	if (is_aws(c->type))
+		return 0;
 	r->attributes = wait_handle_attributes(
 		c->stack_id, c->stack_name, c->project, c->name,
 		(uint64_t)json_integer_value(json_object_get(c->stored, "live_seq")), new_props);
@@ -176,7 +245,9 @@ int wait_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result *r)
 	if (!wait_is_handle(c->type))
 		return 0;
 	signals_key(c->stack_id, c->name, k, sizeof(k));
-	if (vault_revoke(c->stack_id, c->name, &e) < 0 || !(rep = store_cmdv(&e, "DEL", k, NULL))) {
+	if (vault_revoke(c->stack_id, c->name, &e) < 0 ||
+	    vault_ec2_revoke(c->stack_id, c->name, &e) < 0 ||
+	    !(rep = store_cmdv(&e, "DEL", k, NULL))) {
 		snprintf(r->reason, sizeof(r->reason), "Error: resources.%s: %.400s", c->name,
 			 e.msg);
 		return -1;

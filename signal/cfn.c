@@ -329,9 +329,24 @@ static int cfn_signal(struct http_req *req, void *arg)
 	if (verify(req, &ps, stack, resource, sizeof(resource)) < 0 ||
 	    arn_target(req, stack, resource, &rec, &res) < 0)
 		return 0;
-	if (software_is_deployment(str(res, "resource_type")))
+	if (software_is_deployment(str(res, "resource_type"))) {
 		rc = cfn_deployment_signal(req, stack, res, resource, body, len, false);
-	else
+	} else if (strcmp(str(res, "resource_type"), "OS::Heat::WaitConditionHandle") == 0) {
+		/* a CFN_SIGNAL handle's alarm_url: a signal by the OS rules */
+		json_t *d = len && signal_json_body(req, body, len)
+				    ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL)
+				    : json_object();
+		char why[300];
+		struct herr e = HERR_INIT;
+		int st = json_is_object(d)
+				 ? signal_store(stack, res, resource, d, why, sizeof(why), &e)
+				 : (snprintf(why, sizeof(why), "Metadata format invalid"), 1);
+
+		rc = st < 0   ? http_herr(req, &e)
+		     : st > 0 ? aws_error(req, 400, "InvalidParameterValue", "%s", why)
+			      : http_reply(req, 200, "application/json", "null", 4);
+		json_decref(d);
+	} else
 		rc = aws_error(req, 400, "InvalidParameterValue",
 			       "Resource %s of type %s takes no signal here", resource,
 			       str(res, "resource_type"));

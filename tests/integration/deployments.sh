@@ -226,8 +226,47 @@ is "$(status f)" CREATE_FAILED "a non-zero status code fails the stack"
 like "$(reason f)" "Error: resources.deployment: Deployment to server failed: deploy_status_code : Deployment exited with non-zero status code: 3" \
 	"with Heat's reason"
 
+# CloudConfig, NO_SIGNAL and a deployment group over two servers
+cat >"$T/group.yaml" <<'YAML'
+heat_template_version: 2018-08-31
+resources:
+  cc:
+    type: OS::Heat::CloudConfig
+    properties:
+      cloud_config:
+        write_files:
+        - {path: /tmp/motd, content: "line one\nline two: yes\n", permissions: '0644'}
+        runcmd: [[touch, /tmp/done], "echo true"]
+        apt_upgrade: false
+  s1: {type: OS::Nova::Server, properties: {image: debian, flavor: small, user_data_format: SOFTWARE_CONFIG}}
+  s2: {type: OS::Nova::Server, properties: {image: debian, flavor: small, user_data_format: SOFTWARE_CONFIG}}
+  group:
+    type: OS::Heat::SoftwareDeploymentGroup
+    properties:
+      config: {get_resource: cc}
+      servers: {a: {get_resource: s1}, b: {get_resource: s2}}
+      signal_transport: NO_SIGNAL
+outputs:
+  codes: {value: {get_attr: [group, deploy_status_codes]}}
+  config: {value: {get_attr: [cc, config]}}
+YAML
+hearth stack create --wait -t "$T/group.yaml" g >/dev/null
+is "$(status g)" CREATE_COMPLETE "a NO_SIGNAL deployment group completes without signals"
+is "$(output g codes | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')" \
+	'{"a": null, "b": null}' "the group's attributes are maps by server key"
+is "$(output g config | head -n 1)" "#cloud-config" "CloudConfig's config starts with #cloud-config"
+is "$(output g config | python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin), sort_keys=True))')" \
+	'{"apt_upgrade": false, "runcmd": [["touch", "/tmp/done"], "echo true"], "write_files": [{"content": "line one\nline two: yes\n", "path": "/tmp/motd", "permissions": "0644"}]}' \
+	"and reads back as the same YAML"
+for srv in s1 s2; do
+	id=$(hearth -f json resource show g $srv | field 'd["physical_resource_id"]')
+	n=$(curl -s "$(field 'd["os-collect-config"]["hearth"]["metadata_url"]' <<<"$(boot_data "$id")")" |
+		field '[d["name"] for d in d["deployments"]]')
+	like "$n" '^\["g-cc-[a-z0-9]+"\]$' "server $srv has its member's deployment (named by the config, as Heat)"
+done
+
 # deletes leave nothing behind
-for s in d t f; do hearth stack delete "$s" --wait >/dev/null; done
+for s in d t f g; do hearth stack delete "$s" --wait >/dev/null; done
 is "$(rcli KEYS 'hearth:sd:*' | grep -v -e mtime -e changes | grep -c .)" 0 "no deployment is left after the deletes"
 is "$(rcli KEYS 'hearth:sc:*' | grep -v ':project:' | grep -c .)" 0 "no config is left"
 is "$(rcli HLEN hearth:signal:ec2)" 0 "no EC2 key is left"
