@@ -29,6 +29,7 @@
 #include "daemon/health.h"
 #include "daemon/settings.h"
 #include "engine/api.h"
+#include "engine/swapi.h"
 #include "engine/compute.h"
 #include "engine/lifecycle.h"
 #include "engine/wait.h"
@@ -396,8 +397,9 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 			static const struct {
 				const struct http_route *routes;
 				const int *n;
-			} own[ROLE_COUNT][3] = {
+			} own[ROLE_COUNT][4] = {
 				[ROLE_API] = {{api_routes, &api_nroutes},
+					      {swapi_routes, &swapi_nroutes},
 					      {signal_routes, &signal_nroutes},
 					      {cfn_routes, &cfn_nroutes}},
 				[ROLE_METADATA] = {{metadata_routes, &metadata_nroutes}},
@@ -406,7 +408,7 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 			};
 			int n = health_nroutes;
 
-			for (int t = 0; t < 3; t++)
+			for (int t = 0; t < 4; t++)
 				n += own[r][t].routes ? *own[r][t].n : 0;
 			if (!(dm->routes[r] = calloc((size_t)n, sizeof(*dm->routes[r])))) {
 				herr_set(e, HERR_NOMEM, "out of memory");
@@ -415,7 +417,7 @@ static int start_listeners(struct daemon *dm, struct herr *e)
 			memcpy(dm->routes[r], health_routes,
 			       (size_t)health_nroutes * sizeof(*dm->routes[r]));
 			n = health_nroutes;
-			for (int t = 0; t < 3; t++)
+			for (int t = 0; t < 4; t++)
 				if (own[r][t].routes) {
 					memcpy(dm->routes[r] + n, own[r][t].routes,
 					       (size_t)*own[r][t].n * sizeof(*dm->routes[r]));

@@ -22,6 +22,7 @@
 #include "engine/schema.h"
 #include "engine/stack.h"
 #include "engine/version.h"
+#include "engine/software.h"
 #include "engine/stackdb.h"
 
 #define NAME_MAX_LEN 255
@@ -102,6 +103,16 @@ static bool authorize(struct http_req *req, struct caller *c)
 	}
 	if (project)
 		snprintf(c->project, sizeof(c->project), "%s", project);
+	return true;
+}
+
+bool api_authorize(struct http_req *req, char project[128])
+{
+	struct caller c;
+
+	if (!authorize(req, &c))
+		return false;
+	snprintf(project, 128, "%s", c.project);
 	return true;
 }
 
@@ -1292,6 +1303,19 @@ static int resource_metadata(struct http_req *req, void *arg)
 	}
 	md = json_object_get(res, "metadata");
 	md = json_is_object(md) ? json_incref(md) : json_object();
+	if (strcmp(str(res, "resource_type"), "OS::Nova::Server") == 0 &&
+	    *str(res, "physical_resource_id")) { /* with its deployments, as agents see it */
+		json_t *full = software_server_metadata(str(res, "physical_resource_id"), &e);
+		json_t *cfn = json_object_get(json_object_get(full, "os-collect-config"), "cfn");
+
+		herr_clear(&e);
+		if (cfn) /* the guest's secret is the guest's */
+			json_object_set_new(cfn, "secret_access_key", json_string("******"));
+		if (full) {
+			json_decref(md);
+			md = full;
+		}
+	}
 	json_decref(all);
 	return http_reply_json(req, 200, json_pack("{s:o}", "metadata", md));
 }

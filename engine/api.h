@@ -7,7 +7,13 @@
 #include "common/err.h"
 #include "common/http.h"
 
+#include <stdbool.h>
+
 extern const struct http_route api_routes[];
+
+/* Authenticates req's token and checks that it may act in the path's
+ * {project} (answering 401/403/404 when not): true with the project. */
+bool api_authorize(struct http_req *req, char project[128]);
 extern const int api_nroutes;
 
 /* Makes sure the admin token in path exists (a new random one, mode 0600,

@@ -226,6 +226,39 @@ is "$(status f)" CREATE_FAILED "a non-zero status code fails the stack"
 like "$(reason f)" "Error: resources.deployment: Deployment to server failed: deploy_status_code : Deployment exited with non-zero status code: 3" \
 	"with Heat's reason"
 
+# the resource metadata route shows what agents see, without the secret
+RMD=$(curl -s -H "X-Auth-Token: $P1" "$API/v1/p1/stacks/d/$D/resources/server/metadata")
+is "$(field 'len(d["metadata"]["deployments"])' <<<"$RMD")" 1 "the server's resource metadata lists its deployment"
+is "$(field 'd["metadata"]["os-collect-config"]["cfn"]["secret_access_key"]' <<<"$RMD")" "******" "and hides the guest's secret"
+unlike "$RMD" "$SK" "the secret is nowhere in it"
+
+# Heat's software_configs and software_deployments API (tempest's gabbits)
+api() { local m=$1 p=$2; shift 2; curl -s -w '\n%{http_code}' -X "$m" -H "X-Auth-Token: ${TOK:-$P1}" -H 'Content-Type: application/json' "$API/v1/${PRJ:-p1}$p" "$@"; }
+body() { sed '$d' <<<"$1"; }
+code() { tail -n 1 <<<"$1"; }
+R=$(api POST /software_configs -d '{"name": "hello", "group": "script", "config": "#!/bin/sh -x\necho hello", "outputs": [{"name": "result"}]}')
+is "$(code "$R")" 200 "a config is created"
+CID=$(body "$R" | field 'd["software_config"]["id"]')
+is "$(body "$R" | field 'd["software_config"]["outputs"]')" '[{"name": "result", "type": "String", "error_output": false}]' "its outputs as Heat stores them"
+is "$(body "$(api GET "/software_configs/$CID")" | field 'd["software_config"]["group"]')" script "shown with its group"
+like "$(body "$(api GET /software_configs)")" "\"id\": ?\"$CID\"" "and listed"
+R=$(api POST /software_deployments -d "{\"action\": \"ACTION0\", \"config_id\": \"$CID\", \"server_id\": \"dummy_server\"}")
+is "$(code "$R")" 200 "a deployment is created"
+DID=$(body "$R" | field 'd["software_deployment"]["id"]')
+is "$(body "$(api GET "/software_deployments/$DID")" | field 'd["software_deployment"]["action"]')" ACTION0 "shown with its action"
+is "$(body "$(api GET /software_deployments/metadata/dummy_server)" | field 'd["metadata"][0]["group"]')" script "the server's metadata lists its config"
+R=$(api PUT "/software_deployments/$DID" -d '{"action": "ACTION1", "status": "COMPLETE", "status_reason": "completed"}')
+is "$(body "$R" | field 'd["software_deployment"]["action"]')" ACTION1 "a deployment is updated"
+is "$(code "$(api PUT "/software_deployments/$DID" -d '{"status": "DONE"}')")" 400 "a status Heat does not know is refused"
+is "$(body "$(api GET '/software_deployments?server_id=dummy_server')" | field 'd["software_deployments"][0]["server_id"]')" dummy_server "deployments are listed by server"
+P2=$(issue_token p2)
+is "$(code "$(TOK=$P2 PRJ=p2 api GET "/software_configs/$CID")")" 404 "another project does not see the config"
+is "$(code "$(TOK=$P2 PRJ=p2 api DELETE "/software_deployments/$DID")")" 404 "nor delete the deployment"
+is "$(code "$(api DELETE "/software_deployments/$DID")")" 204 "the deployment is deleted"
+is "$(code "$(api DELETE "/software_configs/$CID")")" 204 "the config is deleted"
+is "$(code "$(api GET "/software_configs/$CID")")" 404 "and gone"
+is "$(code "$(api POST /software_configs -d '{"name": "x", "inputs": [{"type": "String"}]}')")" 400 "an input without a name is refused"
+
 # CloudConfig, NO_SIGNAL and a deployment group over two servers
 cat >"$T/group.yaml" <<'YAML'
 heat_template_version: 2018-08-31
