@@ -391,6 +391,56 @@ static bool sound(json_t *res)
 	return exists(res) && strcmp(str(res, "resource_status"), "COMPLETE") == 0;
 }
 
+static int wake_mark(struct job *j, char *id, size_t size);
+static int wake_wait(struct job *j, char *id, size_t size, uint64_t ms);
+
+/* A deployment's DELETE action, before it goes: waits for the agent's
+ * signal, or for its server to go.  0, 1 after a failure, -1. */
+static int delete_action(struct job *j, const char *name, const char *type, json_t *res)
+{
+	struct rsrc_ctx c = {
+		j->id,      j->name,
+		j->project, name,
+		type,       (uint64_t)json_integer_value(json_object_get(res, "created_seq")),
+		res,        j->resources,
+		j->consumer};
+	json_t *props = json_object_get(res, "properties");
+	struct rsrc_result r = {0};
+	char id[SDB_ID_SIZE], mark[64] = "0-0";
+	int st;
+
+	if (wake_mark(j, mark, sizeof(mark)) < 0)
+		return -1;
+	st = software_delete_start(&c, props, id, &r);
+	rsrc_result_clear(&r);
+	if (st <= 0) {
+		if (st < 0)
+			resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
+		return st < 0 ? 1 : 0;
+	}
+	for (;;) {
+		json_t *attrs = NULL;
+		int ck = software_check(name, id, &attrs, r.reason, sizeof(r.reason), &j->e);
+
+		json_decref(attrs);
+		if (ck == -2 || atomic_load(&stopping) || !alive(j))
+			return -1;
+		if (ck == -1) {
+			resource_state(j, name, type, "DELETE", "FAILED", r.reason, NULL);
+			return 1;
+		}
+		if (ck == 1 || !software_server_exists(str(props, "server")))
+			return 0;
+		if (timed_out(j)) {
+			resource_state(j, name, type, "DELETE", "FAILED",
+				       "Error: the deployment's DELETE action timed out", NULL);
+			return 1;
+		}
+		if (wake_wait(j, mark, sizeof(mark), 1000) < 0)
+			return -1;
+	}
+}
+
 /* Deletes one resource (events DELETE_*); 0, 1 after a failure, -1. */
 static int delete_one(struct job *j, const char *name)
 {
@@ -402,6 +452,12 @@ static int delete_one(struct job *j, const char *name)
 		return -1;
 	if (resource_state(j, name, type, "DELETE", "IN_PROGRESS", "state changed", NULL) < 0)
 		return -1;
+	if (software_is_deployment(type)) {
+		int st = flush(j) < 0 ? -1 : delete_action(j, name, type, res);
+
+		if (st != 0)
+			return st;
+	}
 	if (*str(res, "nested_stack")) { /* its own delete job; waited for */
 		char child[SDB_ID_SIZE];
 

@@ -702,6 +702,35 @@ static int deployment_update(const struct rsrc_ctx *c, json_t *new_props, struct
 	return rc;
 }
 
+bool software_server_exists(const char *server)
+{
+	struct herr e = HERR_INIT;
+	json_t *srv = ndb_get(server, &e);
+	bool yes = srv || (herr_isset(&e) && e.code != HERR_NOT_FOUND); /* unsure: yes */
+
+	json_decref(srv);
+	return yes;
+}
+
+int software_delete_start(const struct rsrc_ctx *c, json_t *props, char id[37],
+			  struct rsrc_result *r)
+{
+	struct herr e = HERR_INIT;
+	json_t *old;
+	int rc;
+
+	if (!software_is_deployment(c->type) || !has_action(props, "DELETE") ||
+	    strcmp(transport(props), "NO_SIGNAL") == 0 ||
+	    !software_server_exists(str(props, "server")))
+		return 0;
+	software_deployment_id(c->stack_id, c->name, c->seq, id);
+	if (!(old = swdb_deployment_get(id, &e)))
+		return e.code == HERR_NOT_FOUND ? 0 : fail(c, r, e.msg);
+	rc = deploy(c, props, "DELETE", old, r);
+	json_decref(old);
+	return rc < 0 ? -1 : 1;
+}
+
 static int deployment_delete(const struct rsrc_ctx *c, struct rsrc_result *r)
 {
 	struct herr e = HERR_INIT;

@@ -23,6 +23,14 @@ int software_delete(const struct rsrc_ctx *c, json_t *props, struct rsrc_result 
  * routes find it before the resource's record has it). */
 void software_deployment_id(const char *stack_id, const char *resource, uint64_t seq, char out[37]);
 
+/* The DELETE action of a deployment (§3.2 7), before its delete: 0
+ * nothing to run (not in its actions, NO_SIGNAL, the server gone); 1
+ * published, wait for deployment id (software_check) or for the server
+ * to go (software_server_exists); -1 failed (r->reason). */
+int software_delete_start(const struct rsrc_ctx *c, json_t *props, char id[37],
+			  struct rsrc_result *r);
+bool software_server_exists(const char *server);
+
 /* One look at a waiting deployment (its id): 0 still waiting, 1 complete
  * (*attrs: its attributes), -1 failed (why, in Heat's words), -2 Redis
  * failed. */

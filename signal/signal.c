@@ -208,15 +208,15 @@ static int resource_signal(struct http_req *req, void *arg)
 				  "The Resource (%s) could not be found in Stack %s.", resource,
 				  name);
 	}
+	if (software_is_deployment(str(res, "resource_type"))) { /* in any action, as Heat */
+		rc = cfn_deployment_signal(req, id, res, resource, body, len, false);
+		goto out;
+	}
 	if (strcmp(str(res, "resource_action"), "DELETE") == 0 ||
 	    strcmp(str(res, "resource_action"), "SUSPEND") == 0) {
 		rc = http_error(req, 400, "NotSupported",
 				"Signal resource during %s is not supported.",
 				str(res, "resource_action"));
-		goto out;
-	}
-	if (software_is_deployment(str(res, "resource_type"))) {
-		rc = cfn_deployment_signal(req, id, res, resource, body, len, false);
 		goto out;
 	}
 	if (!wait_is_handle(str(res, "resource_type"))) {

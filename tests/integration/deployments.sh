@@ -298,6 +298,40 @@ for srv in s1 s2; do
 	like "$n" '^\["g-cc-[a-z0-9]+"\]$' "server $srv has its member's deployment (named by the config, as Heat)"
 done
 
+# a deployment with the DELETE action runs it before it goes
+cat >"$T/del.yaml" <<'YAML'
+heat_template_version: 2018-08-31
+resources:
+  config: {type: OS::Heat::SoftwareConfig, properties: {group: script, config: "#!/bin/sh\necho $deploy_action\n"}}
+  server: {type: OS::Nova::Server, properties: {image: debian, flavor: small, user_data_format: SOFTWARE_CONFIG}}
+  deployment:
+    type: OS::Heat::SoftwareDeployment
+    properties:
+      config: {get_resource: config}
+      server: {get_resource: server}
+      actions: [CREATE, DELETE]
+      signal_transport: TEMP_URL_SIGNAL
+YAML
+hearth stack create -t "$T/del.yaml" x >/dev/null
+x_waiting() { hearth event list x | grep -q "deployment.*CREATE_IN_PROGRESS"; }
+wait_for "$(secs 20)" x_waiting
+XSERVER=$(hearth -f json resource show x server | field 'd["physical_resource_id"]')
+XURL=$(field 'd["os-collect-config"]["hearth"]["metadata_url"]' <<<"$(boot_data "$XSERVER")")
+xinput() { curl -s "$XURL" | field "[i['value'] for i in d['deployments'][0]['inputs'] if i['name'] == '$1'][0]"; }
+curl -s -o /dev/null -X PUT --data-binary '{"deploy_status_code": 0}' "$(xinput deploy_signal_id)"
+wait_for "$(secs 20)" test "$(status x)" = CREATE_COMPLETE
+is "$(status x)" CREATE_COMPLETE "a stack whose deployment also runs on DELETE is made"
+hearth stack delete x >/dev/null
+x_deleting() { [ "$(xinput deploy_action)" = DELETE ]; }
+wait_for "$(secs 20)" x_deleting
+ok $? "the delete hands the agent the DELETE action"
+is "$(status x)" DELETE_IN_PROGRESS "and waits for its signal"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary '{"deploy_status_code": 0}' "$(xinput deploy_signal_id)")" 200 \
+	"a signal during the delete is accepted (Heat exempts deployments)"
+gone() { ! hearth stack show x >/dev/null 2>&1 || [ "$(status x)" = DELETE_COMPLETE ]; }
+wait_for "$(secs 20)" gone
+ok $? "then the stack is deleted"
+
 # deletes leave nothing behind
 for s in d t f g; do hearth stack delete "$s" --wait >/dev/null; done
 is "$(rcli KEYS 'hearth:sd:*' | grep -v -e mtime -e changes | grep -c .)" 0 "no deployment is left after the deletes"
