@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <yaml.h>
 
@@ -504,8 +505,8 @@ static json_t *substitute(json_t *v, const char *key, json_t *inputs, bool stric
 			      json_pack("{s:s,s:s,s:s}", "name", n, "value", v, "description", d))
 
 /* The deployment's derived config for action: stored, or NULL (why). */
-static json_t *derive(const struct rsrc_ctx *c, json_t *props, const char *dep_id,
-		      const char *action, char *why, size_t size)
+static json_t *derive(const struct rsrc_ctx *c, json_t *props, const char *action, char *why,
+		      size_t size)
 {
 	struct herr e = HERR_INIT;
 	const char *cid = json_string_value(json_object_get(props, "config"));
@@ -597,7 +598,6 @@ static json_t *derive(const struct rsrc_ctx *c, json_t *props, const char *dep_i
 	}
 	json_decref(inputs);
 	json_decref(src);
-	(void)dep_id;
 	return cfg;
 }
 
@@ -626,7 +626,7 @@ static int deploy(const struct rsrc_ctx *c, json_t *props, const char *action, j
 	if (strcmp(transport(props), "CFN_SIGNAL") == 0 &&
 	    vault_ec2_issue(c->stack_id, c->name, c->seq, &e) < 0)
 		return fail(c, r, e.msg);
-	if (!(cfg = derive(c, props, id, action, why, sizeof(why))))
+	if (!(cfg = derive(c, props, action, why, sizeof(why))))
 		return rsrc_fail(c, r, "Error", "%s", why);
 	sdb_now(now);
 	dep = old ? json_deep_copy(old) : json_object();

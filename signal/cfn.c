@@ -619,6 +619,9 @@ static int temp_signal(struct http_req *req, void *arg)
 	int rc;
 
 	(void)arg;
+	if (strlen(stack) != SDB_ID_SIZE - 1 ||
+	    strspn(stack, "0123456789abcdef-") != SDB_ID_SIZE - 1)
+		return http_error(req, 404, "NotFound", "No such resource");
 	if (!(res = sdb_resource(stack, resource, &e)))
 		return e.code == HERR_NOT_FOUND
 			       ? http_error(req, 404, "NotFound", "No such resource")
